@@ -1,0 +1,136 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::types::{ProjectSlug, Role, UserId};
+
+/// The schema version written with every new event. Older versions are
+/// upcast in [`Event::decode`] so stored events stay readable forever.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Everything that can happen in Stockage, in the past tense.
+///
+/// Stored as `event_type` (the variant name) beside `payload` (the fields).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum Event {
+    ProjectCreated {
+        slug: ProjectSlug,
+        title: String,
+        description: Option<String>,
+        category: Option<String>,
+        created_by: UserId,
+    },
+    MemberAdded {
+        user_id: UserId,
+        role: Role,
+    },
+    MemberRoleChanged {
+        user_id: UserId,
+        from: Role,
+        to: Role,
+    },
+    MemberRemoved {
+        user_id: UserId,
+        role: Role,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("event type {0:?} is unknown")]
+    UnknownType(String),
+    #[error(
+        "schema version {version} of {event_type} is newer than this program ({SCHEMA_VERSION})"
+    )]
+    FutureSchema { event_type: String, version: i32 },
+    #[error("payload of {event_type} does not match its schema: {source}")]
+    BadPayload {
+        event_type: String,
+        source: serde_json::Error,
+    },
+}
+
+impl Event {
+    pub const TYPES: [&'static str; 4] = [
+        "ProjectCreated",
+        "MemberAdded",
+        "MemberRoleChanged",
+        "MemberRemoved",
+    ];
+
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Event::ProjectCreated { .. } => "ProjectCreated",
+            Event::MemberAdded { .. } => "MemberAdded",
+            Event::MemberRoleChanged { .. } => "MemberRoleChanged",
+            Event::MemberRemoved { .. } => "MemberRemoved",
+        }
+    }
+
+    /// The payload stored in the `payload` column: the variant's fields.
+    pub fn payload(&self) -> Value {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut tagged)) => tagged.remove("data").unwrap_or(Value::Null),
+            other => {
+                unreachable!("an adjacently tagged enum serializes to an object, got {other:?}")
+            }
+        }
+    }
+
+    /// Reads a stored event, upcasting older schema versions.
+    pub fn decode(
+        event_type: &str,
+        schema_version: i32,
+        payload: &Value,
+    ) -> Result<Self, DecodeError> {
+        if !Self::TYPES.contains(&event_type) {
+            return Err(DecodeError::UnknownType(event_type.to_owned()));
+        }
+        if schema_version > SCHEMA_VERSION {
+            return Err(DecodeError::FutureSchema {
+                event_type: event_type.to_owned(),
+                version: schema_version,
+            });
+        }
+        let tagged = json!({ "type": event_type, "data": payload });
+        serde_json::from_value(tagged).map_err(|source| DecodeError::BadPayload {
+            event_type: event_type.to_owned(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips_through_decode() {
+        let event = Event::MemberRoleChanged {
+            user_id: UserId::parse("bob").unwrap(),
+            from: Role::Viewer,
+            to: Role::Editor,
+        };
+        let payload = event.payload();
+        assert_eq!(payload["to"], "editor");
+        let back = Event::decode(event.event_type(), SCHEMA_VERSION, &payload).unwrap();
+        assert_eq!(back, event);
+    }
+
+    #[test]
+    fn decode_rejects_unknown_future_and_malformed() {
+        let payload = json!({"user_id": "bob", "role": "viewer"});
+        assert!(matches!(
+            Event::decode("Nope", 1, &payload),
+            Err(DecodeError::UnknownType(_))
+        ));
+        assert!(matches!(
+            Event::decode("MemberAdded", SCHEMA_VERSION + 1, &payload),
+            Err(DecodeError::FutureSchema { .. })
+        ));
+        assert!(matches!(
+            Event::decode("MemberAdded", 1, &json!({"user_id": "bob", "role": "god"})),
+            Err(DecodeError::BadPayload { .. })
+        ));
+    }
+}

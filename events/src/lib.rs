@@ -1,0 +1,14 @@
+//! Stockage's event vocabulary: the domain types events carry, the events
+//! themselves, the envelope they are stored in and the hash chain over them.
+//! No web or database dependency lives here.
+#![forbid(unsafe_code)]
+
+mod chain;
+mod envelope;
+mod event;
+mod types;
+
+pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, verify_chain};
+pub use envelope::{EventMeta, NewEvent, RecordedEvent};
+pub use event::{DecodeError, Event, SCHEMA_VERSION};
+pub use types::{ParseError, ProjectSlug, Role, UserId};

@@ -1,0 +1,84 @@
+//! Read models derived from the event log, and the machinery that keeps
+//! them: the projector trait, the catch-up runner for asynchronous
+//! projectors, and rebuilding read models from position 0.
+#![forbid(unsafe_code)]
+
+pub mod log;
+mod projects;
+pub mod rebuild;
+pub mod runner;
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use stockage_events::{DecodeError, Event, RecordedEvent};
+
+pub use projects::ProjectsProjector;
+
+/// How a projector is kept up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Runs inside the append transaction: the API reads its own writes.
+    Inline,
+    /// Runs behind the log with a checkpoint; must be replay-safe.
+    Async,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The event contradicts a read-model invariant (e.g. a duplicate
+    /// slug); inline, this rejects the append that carried it.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error("database error while projecting: {0}")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for ProjectionError {
+    fn from(error: sqlx::Error) -> Self {
+        let unique = error
+            .as_database_error()
+            .filter(|db| db.is_unique_violation())
+            .map(|db| db.constraint().unwrap_or("unique").to_owned());
+        match unique {
+            Some(constraint) => ProjectionError::Conflict(format!("{constraint} already taken")),
+            None => ProjectionError::Database(error),
+        }
+    }
+}
+
+/// Turns events into rows of the tables it owns. Projectors use unqualified
+/// table names, so a rebuild can point them at fresh tables through
+/// `search_path`.
+#[async_trait]
+pub trait Projector: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn kind(&self) -> Kind;
+    /// The tables this projector owns, and nothing else writes.
+    fn tables(&self) -> &'static [&'static str];
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        recorded: &RecordedEvent,
+        event: &Event,
+    ) -> Result<(), ProjectionError>;
+}
+
+/// Every inline projector, in the order they run.
+pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
+    vec![Box::new(ProjectsProjector)]
+}
+
+/// Runs each projector on one event.
+pub async fn apply_all(
+    projectors: &[Box<dyn Projector>],
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    let event = recorded.event()?;
+    for projector in projectors {
+        projector.apply(conn, recorded, &event).await?;
+    }
+    Ok(())
+}

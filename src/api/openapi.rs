@@ -1,0 +1,42 @@
+//! The OpenAPI document, served at /api/v1/openapi.json.
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{ops, projects};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Stockage", description = "Secure, versioned, event-sourced document store"),
+    paths(
+        ops::healthz, ops::readyz, ops::metrics,
+        projects::create_project, projects::list_projects, projects::get_project,
+        projects::list_members, projects::put_member, projects::remove_member,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+    }
+}
+
+/// The spec is public: it describes the API and holds no data.
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,50 @@
+//! Operations endpoints: liveness, readiness, metrics.
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::{ApiError, AppState};
+use crate::auth::AuthUser;
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "process up")))]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "ready"),
+    (status = 503, description = "a dependency is unreachable", body = super::Problem)))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match sqlx::query("SELECT 1").execute(state.pool()).await {
+        Ok(_) => HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})),
+        Err(error) => {
+            tracing::warn!(%error, "readiness: database unreachable");
+            HttpResponse::ServiceUnavailable()
+                .content_type("application/problem+json")
+                .json(json!({
+                    "type": "https://stockage.dev/problems/not-ready",
+                    "title": "Service unavailable",
+                    "status": 503,
+                    "detail": "the database is not reachable",
+                }))
+        }
+    }
+}
+
+/// Prometheus text exposition; needs a valid token like every data endpoint.
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, description = "Prometheus metrics", content_type = "text/plain")))]
+pub async fn metrics(_: AuthUser, state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no such endpoint: {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,0 +1,45 @@
+//! The `stockage` command line: one subcommand per module.
+mod projections;
+mod serve;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+use crate::settings::Settings;
+use crate::telemetry;
+
+#[derive(Parser)]
+#[command(
+    name = "stockage",
+    version,
+    about = "Secure, versioned, event-sourced document store"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve,
+    /// Print a bearer token signed with the configured secret.
+    Token(token::Args),
+    /// Work with the read models.
+    Projections {
+        #[command(subcommand)]
+        command: projections::Command,
+    },
+}
+
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    telemetry::init_logging(settings.log_json);
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.command {
+        Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
+        Command::Token(args) => token::run(&settings, args),
+        Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
+    }
+}

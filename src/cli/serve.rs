@@ -1,0 +1,19 @@
+use crate::settings::Settings;
+use crate::startup::Application;
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings.clone()).await?;
+    let host = settings
+        .bind
+        .rsplit_once(':')
+        .map_or("127.0.0.1", |(host, _)| host);
+    tracing::info!(url = %format!("http://{host}:{}/", app.port()), "stockage is listening");
+    eprintln!(
+        "Stockage is serving on http://{host}:{port}/\n\
+         Get a token with:  cargo run --release -- token --user alice --admin\n\
+         Then:              curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/api/v1/projects",
+        port = app.port()
+    );
+    app.run_until_stopped().await?;
+    Ok(())
+}

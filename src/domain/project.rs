@@ -1,0 +1,330 @@
+//! The project aggregate: a workspace and its team (ProjectTeam).
+use std::collections::BTreeMap;
+
+use stockage_events::{Event, ProjectSlug, Role, UserId};
+
+use super::DomainError;
+
+/// What the project's own stream says, folded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Project {
+    pub slug: Option<ProjectSlug>,
+    pub members: BTreeMap<UserId, Role>,
+    /// Number of events in the stream; 0 for a project that does not exist.
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProjectCommand {
+    Create {
+        slug: ProjectSlug,
+        title: String,
+        description: Option<String>,
+        category: Option<String>,
+        by: UserId,
+    },
+    /// Adds the user with `role`, or changes their role to it.
+    SetMember {
+        user: UserId,
+        role: Role,
+        by: UserId,
+    },
+    RemoveMember {
+        user: UserId,
+        by: UserId,
+    },
+}
+
+pub fn evolve(mut state: Project, event: &Event) -> Project {
+    match event {
+        Event::ProjectCreated { slug, .. } => state.slug = Some(slug.clone()),
+        Event::MemberAdded { user_id, role }
+        | Event::MemberRoleChanged {
+            user_id, to: role, ..
+        } => {
+            state.members.insert(user_id.clone(), *role);
+        }
+        Event::MemberRemoved { user_id, .. } => {
+            state.members.remove(user_id);
+        }
+    }
+    state.version += 1;
+    state
+}
+
+pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, DomainError> {
+    match command {
+        ProjectCommand::Create {
+            slug,
+            title,
+            description,
+            category,
+            by,
+        } => {
+            if state.version > 0 {
+                return Err(DomainError::AlreadyExists(format!(
+                    "project {slug} already exists"
+                )));
+            }
+            Ok(vec![
+                Event::ProjectCreated {
+                    slug,
+                    title,
+                    description,
+                    category,
+                    created_by: by.clone(),
+                },
+                Event::MemberAdded {
+                    user_id: by,
+                    role: Role::Owner,
+                },
+            ])
+        }
+        ProjectCommand::SetMember { user, role, by } => {
+            let current = state.members.get(&user).copied();
+            authorize_change(state, &by, current, Some(role))?;
+            Ok(match current {
+                None => vec![Event::MemberAdded {
+                    user_id: user,
+                    role,
+                }],
+                Some(from) if from == role => vec![],
+                Some(from) => {
+                    keeps_an_owner(state, &user, from)?;
+                    vec![Event::MemberRoleChanged {
+                        user_id: user,
+                        from,
+                        to: role,
+                    }]
+                }
+            })
+        }
+        ProjectCommand::RemoveMember { user, by } => {
+            let Some(role) = state.members.get(&user).copied() else {
+                return Err(DomainError::NotFound(format!(
+                    "{user} is not a member of this project"
+                )));
+            };
+            authorize_change(state, &by, Some(role), None)?;
+            keeps_an_owner(state, &user, role)?;
+            Ok(vec![Event::MemberRemoved {
+                user_id: user,
+                role,
+            }])
+        }
+    }
+}
+
+/// Admins and owners manage the team; only owners touch the owner role.
+fn authorize_change(
+    state: &Project,
+    by: &UserId,
+    from: Option<Role>,
+    to: Option<Role>,
+) -> Result<(), DomainError> {
+    if state.version == 0 {
+        return Err(DomainError::NotFound("project not found".into()));
+    }
+    let Some(actor) = state.members.get(by).copied() else {
+        return Err(DomainError::NotFound("project not found".into()));
+    };
+    if !actor.can_manage() {
+        return Err(DomainError::Forbidden(format!(
+            "managing members needs the admin or owner role; you are {actor}"
+        )));
+    }
+    let touches_owner = from == Some(Role::Owner) || to == Some(Role::Owner);
+    if touches_owner && actor != Role::Owner {
+        return Err(DomainError::Forbidden(
+            "only an owner may grant or take away the owner role".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A project always keeps at least one owner.
+fn keeps_an_owner(state: &Project, leaving: &UserId, role: Role) -> Result<(), DomainError> {
+    let owners = state
+        .members
+        .values()
+        .filter(|r| **r == Role::Owner)
+        .count();
+    if role == Role::Owner && owners == 1 {
+        return Err(DomainError::Conflict(format!(
+            "{leaving} is the last owner; make someone else owner first"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    fn replay(events: &[Event]) -> Project {
+        events.iter().fold(Project::default(), evolve)
+    }
+
+    fn created() -> Vec<Event> {
+        decide(
+            &Project::default(),
+            ProjectCommand::Create {
+                slug: ProjectSlug::parse("bridge").unwrap(),
+                title: "Bridge".into(),
+                description: None,
+                category: None,
+                by: user("olga"),
+            },
+        )
+        .unwrap()
+    }
+
+    fn with(mut history: Vec<Event>, command: ProjectCommand) -> Result<Vec<Event>, DomainError> {
+        let events = decide(&replay(&history), command)?;
+        history.extend(events);
+        Ok(history)
+    }
+
+    #[test]
+    fn creator_becomes_owner_and_creation_is_once() {
+        let history = created();
+        let state = replay(&history);
+        assert_eq!(state.members.get(&user("olga")), Some(&Role::Owner));
+        assert_eq!(state.version, 2);
+        let again = decide(
+            &state,
+            ProjectCommand::Create {
+                slug: ProjectSlug::parse("bridge").unwrap(),
+                title: "x".into(),
+                description: None,
+                category: None,
+                by: user("olga"),
+            },
+        );
+        assert!(matches!(again, Err(DomainError::AlreadyExists(_))));
+    }
+
+    #[test]
+    fn add_change_and_no_op() {
+        let set = |u: &str, role| ProjectCommand::SetMember {
+            user: user(u),
+            role,
+            by: user("olga"),
+        };
+        let history = with(created(), set("vic", Role::Viewer)).unwrap();
+        let changed = decide(&replay(&history), set("vic", Role::Editor)).unwrap();
+        assert_eq!(
+            changed,
+            vec![Event::MemberRoleChanged {
+                user_id: user("vic"),
+                from: Role::Viewer,
+                to: Role::Editor
+            }]
+        );
+        assert_eq!(
+            decide(&replay(&history), set("vic", Role::Viewer)).unwrap(),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn only_managers_manage_and_only_owners_touch_owners() {
+        let olga = |cmd: fn(UserId) -> ProjectCommand| cmd(user("olga"));
+        let history = with(
+            created(),
+            olga(|by| ProjectCommand::SetMember {
+                user: user("ed"),
+                role: Role::Editor,
+                by,
+            }),
+        )
+        .unwrap();
+        let history = with(
+            history,
+            olga(|by| ProjectCommand::SetMember {
+                user: user("ada"),
+                role: Role::Admin,
+                by,
+            }),
+        )
+        .unwrap();
+        let state = replay(&history);
+        let by_editor = ProjectCommand::SetMember {
+            user: user("x"),
+            role: Role::Viewer,
+            by: user("ed"),
+        };
+        assert!(matches!(
+            decide(&state, by_editor),
+            Err(DomainError::Forbidden(_))
+        ));
+        let admin_makes_owner = ProjectCommand::SetMember {
+            user: user("ed"),
+            role: Role::Owner,
+            by: user("ada"),
+        };
+        assert!(matches!(
+            decide(&state, admin_makes_owner),
+            Err(DomainError::Forbidden(_))
+        ));
+        let admin_removes_owner = ProjectCommand::RemoveMember {
+            user: user("olga"),
+            by: user("ada"),
+        };
+        assert!(matches!(
+            decide(&state, admin_removes_owner),
+            Err(DomainError::Forbidden(_))
+        ));
+        let outsider = ProjectCommand::RemoveMember {
+            user: user("ed"),
+            by: user("mallory"),
+        };
+        assert!(matches!(
+            decide(&state, outsider),
+            Err(DomainError::NotFound(_))
+        ));
+        let admin_adds_viewer = ProjectCommand::SetMember {
+            user: user("vic"),
+            role: Role::Viewer,
+            by: user("ada"),
+        };
+        assert!(decide(&state, admin_adds_viewer).is_ok());
+    }
+
+    #[test]
+    fn last_owner_stays() {
+        let state = replay(&created());
+        let demote = ProjectCommand::SetMember {
+            user: user("olga"),
+            role: Role::Admin,
+            by: user("olga"),
+        };
+        assert!(matches!(
+            decide(&state, demote),
+            Err(DomainError::Conflict(_))
+        ));
+        let leave = ProjectCommand::RemoveMember {
+            user: user("olga"),
+            by: user("olga"),
+        };
+        assert!(matches!(
+            decide(&state, leave.clone()),
+            Err(DomainError::Conflict(_))
+        ));
+
+        let history = with(
+            created(),
+            ProjectCommand::SetMember {
+                user: user("otto"),
+                role: Role::Owner,
+                by: user("olga"),
+            },
+        )
+        .unwrap();
+        assert!(decide(&replay(&history), leave).is_ok());
+    }
+}

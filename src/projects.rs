@@ -1,0 +1,134 @@
+//! Project commands (load the stream, decide, append) and the queries the
+//! API answers from the `projects` / `project_team` read models.
+use serde::Serialize;
+use sqlx::PgPool;
+use stockage_events::{EventMeta, NewEvent, ProjectSlug, RecordedEvent, Role, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::api::ApiError;
+use crate::domain::project::{Project, ProjectCommand, decide, evolve};
+use crate::store::{Append, AppendError, EventStore, Expected};
+
+/// How often a command is re-decided when another writer got in first.
+const RETRIES: usize = 5;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ProjectView {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub category: Option<String>,
+    pub status: String,
+    #[serde(rename = "created_by")]
+    pub creator: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// The caller's role in this project.
+    pub my_role: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct MemberView {
+    pub user_id: String,
+    pub role: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub joined_at: OffsetDateTime,
+}
+
+/// A project the caller is a member of, with their role.
+pub struct Membership {
+    pub project: ProjectView,
+    pub role: Role,
+}
+
+const PROJECT_COLUMNS: &str = "p.id, p.slug, p.title, p.description, p.category, p.status, p.creator, \
+     p.created_at, p.updated_at, t.role AS my_role";
+
+/// The caller's projects, newest first.
+pub async fn list_for(pool: &PgPool, user: &UserId) -> Result<Vec<ProjectView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects p JOIN project_team t ON t.project_id = p.id
+         WHERE t.user_id = $1 ORDER BY p.created_at DESC, p.id"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user.as_str())
+        .fetch_all(pool)
+        .await
+}
+
+/// The project `slug` as seen by `user`; 404 when it does not exist *or*
+/// the user is not a member, so existence does not leak.
+pub async fn membership(pool: &PgPool, slug: &str, user: &UserId) -> Result<Membership, ApiError> {
+    let not_found = || ApiError::NotFound(format!("project {slug:?} not found"));
+    let slug = ProjectSlug::parse(slug).map_err(|_| not_found())?;
+    let sql = format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects p JOIN project_team t ON t.project_id = p.id
+         WHERE p.slug = $1 AND t.user_id = $2"
+    );
+    let project: ProjectView = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(slug.as_str())
+        .bind(user.as_str())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(not_found)?;
+    let role = Role::parse(&project.my_role).map_err(ApiError::internal)?;
+    Ok(Membership { project, role })
+}
+
+pub async fn members(pool: &PgPool, project_id: Uuid) -> Result<Vec<MemberView>, sqlx::Error> {
+    sqlx::query_as("SELECT user_id, role, joined_at FROM project_team WHERE project_id = $1 ORDER BY joined_at, user_id")
+        .bind(project_id)
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn member(
+    pool: &PgPool,
+    project_id: Uuid,
+    user: &UserId,
+) -> Result<Option<MemberView>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT user_id, role, joined_at FROM project_team WHERE project_id = $1 AND user_id = $2",
+    )
+    .bind(project_id)
+    .bind(user.as_str())
+    .fetch_optional(pool)
+    .await
+}
+
+/// Runs a command against the project's stream, re-deciding on a
+/// concurrent write. Returns the events it appended (none for a no-op).
+pub async fn execute(
+    store: &EventStore,
+    project_id: Uuid,
+    command: ProjectCommand,
+    meta: EventMeta,
+) -> Result<Vec<RecordedEvent>, ApiError> {
+    let mut attempt = 0;
+    loop {
+        let history = store.read_stream(project_id).await?;
+        let mut state = Project::default();
+        for recorded in &history {
+            state = evolve(state, &recorded.event().map_err(ApiError::internal)?);
+        }
+        let events = decide(&state, command.clone())?;
+        if events.is_empty() {
+            return Ok(vec![]);
+        }
+        let append = Append {
+            stream_id: project_id,
+            project_id,
+            expected: Expected::Version(state.version),
+            events: events.into_iter().map(NewEvent::new).collect(),
+            meta: meta.clone(),
+        };
+        match store.append(append).await {
+            Err(AppendError::Conflict { .. }) if attempt < RETRIES => attempt += 1,
+            result => return Ok(result?),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Configuration, read from the environment once at start-up. Every
+//! variable has a default and a line in the README.
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// A value that must not appear in logs or `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: may carry a password, so it is kept secret. The
+    /// database is created if missing and migrated at start.
+    pub database_url: Secret,
+    /// `STOCKAGE_BIND`: address the HTTP server listens on.
+    pub bind: String,
+    /// `STOCKAGE_DATA_DIR`: local blobs and the generated development secret.
+    pub data_dir: PathBuf,
+    /// `STOCKAGE_JWT_SECRET`: HS256 secret for bearer tokens.
+    pub jwt_secret: Secret,
+    /// `STOCKAGE_MAX_UPLOAD_MB`: upload cap in MB (10^6 bytes).
+    pub max_upload_mb: u64,
+    /// `STOCKAGE_LOG_JSON=1`: JSON log lines instead of text.
+    pub log_json: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://127.0.0.1:5432/stockage";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 150;
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let data_dir =
+            PathBuf::from(var("STOCKAGE_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let jwt_secret = match var("STOCKAGE_JWT_SECRET") {
+            Some(secret) => Secret::new(secret),
+            None => development_secret(&data_dir)?,
+        };
+        let max_upload_mb = match var("STOCKAGE_MAX_UPLOAD_MB") {
+            Some(raw) => raw.parse().ok().filter(|mb| *mb > 0).with_context(|| {
+                format!("STOCKAGE_MAX_UPLOAD_MB={raw:?} is not a positive whole number")
+            })?,
+            None => DEFAULT_MAX_UPLOAD_MB,
+        };
+        Ok(Self {
+            database_url: Secret::new(
+                var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            ),
+            bind: var("STOCKAGE_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
+            data_dir,
+            jwt_secret,
+            max_upload_mb,
+            log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
+        })
+    }
+}
+
+/// Reads, or creates once, a random secret under the data directory so a
+/// development server needs no setup and tokens survive restarts.
+fn development_secret(data_dir: &Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && !existing.trim().is_empty()
+    {
+        return Ok(Secret::new(existing.trim().to_owned()));
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    tracing::warn!(
+        path = %path.display(),
+        "STOCKAGE_JWT_SECRET is not set: generated a development secret; set it in production"
+    );
+    Ok(Secret::new(secret))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let settings = Settings {
+            database_url: Secret::new("postgres://u:hunter2@db/x".into()),
+            bind: DEFAULT_BIND.into(),
+            data_dir: DEFAULT_DATA_DIR.into(),
+            jwt_secret: Secret::new("s3cr3t".into()),
+            max_upload_mb: 150,
+            log_json: false,
+        };
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn development_secret_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("stockage-secret-{}", uuid::Uuid::new_v4()));
+        let first = development_secret(&dir).unwrap();
+        let second = development_secret(&dir).unwrap();
+        assert_eq!(first.expose(), second.expose());
+        assert_eq!(first.expose().len(), 64);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

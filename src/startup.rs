@@ -1,0 +1,64 @@
+//! Building and running the server: one place for start-up.
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use sqlx::PgPool;
+use tracing_actix_web::TracingLogger;
+
+use crate::api::{self, AppState};
+use crate::auth::Keys;
+use crate::settings::Settings;
+use crate::store::EventStore;
+use crate::{db, telemetry};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to (and if need be creates and migrates) the database, then binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = db::connect(settings.database_url.expose()).await?;
+        Self::build_with_pool(settings, pool).await
+    }
+
+    /// Binds `settings.bind` (port 0 picks a free port) and serves `pool`,
+    /// which must be migrated.
+    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let store = EventStore::start(pool, stockage_projections::inline_projectors());
+        let state = web::Data::new(AppState {
+            store,
+            keys: Keys::new(&settings.jwt_secret),
+            metrics: telemetry::metrics_handle(),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(api::observe))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(api::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .client_request_timeout(Duration::from_secs(30))
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

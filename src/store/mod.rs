@@ -1,0 +1,99 @@
+//! The event store: an append-only log in PostgreSQL with a gapless global
+//! position, per-stream optimistic concurrency and a hash chain. Appends
+//! from concurrent callers are group-committed by one writer task.
+mod writer;
+
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use stockage_events::{EventMeta, NewEvent, RecordedEvent};
+use stockage_projections::{Projector, log};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// The channel the store NOTIFYs on commit, with the new head position.
+pub const NOTIFY_CHANNEL: &str = "stockage_events";
+
+/// What the caller believes the stream's version to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Append whatever the stream's version is.
+    Any,
+    /// The stream must be at exactly this version; 0 means it must not exist.
+    Version(i64),
+}
+
+/// One atomic append to one stream.
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub stream_id: Uuid,
+    pub project_id: Uuid,
+    pub expected: Expected,
+    pub events: Vec<NewEvent>,
+    pub meta: EventMeta,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("stream {stream_id} is at version {actual}, not the expected {expected}")]
+    Conflict {
+        stream_id: Uuid,
+        expected: i64,
+        actual: i64,
+    },
+    /// An inline projection refused the events (e.g. a duplicate slug).
+    #[error("{0}")]
+    Rejected(String),
+    #[error("the event store is shutting down")]
+    Closed,
+    #[error("database error while appending: {0}")]
+    Database(String),
+}
+
+struct Pending {
+    append: Append,
+    reply: oneshot::Sender<Result<Vec<RecordedEvent>, AppendError>>,
+}
+
+#[derive(Clone)]
+pub struct EventStore {
+    pool: PgPool,
+    sender: mpsc::Sender<Pending>,
+}
+
+impl EventStore {
+    /// Starts the writer task; it runs `projectors` inside each append
+    /// transaction and ends when the last clone of the store is dropped.
+    pub fn start(pool: PgPool, projectors: Vec<Box<dyn Projector>>) -> Self {
+        let (sender, receiver) = mpsc::channel(4_096);
+        tokio::spawn(writer::run(pool.clone(), Arc::new(projectors), receiver));
+        Self { pool, sender }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Appends atomically; returns the recorded events with their positions.
+    #[tracing::instrument(skip_all, fields(stream_id = %append.stream_id, events = append.events.len()), err(level = "debug"))]
+    pub async fn append(&self, append: Append) -> Result<Vec<RecordedEvent>, AppendError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Pending { append, reply })
+            .await
+            .map_err(|_| AppendError::Closed)?;
+        answer.await.map_err(|_| AppendError::Closed)?
+    }
+
+    pub async fn read_stream(&self, stream_id: Uuid) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        log::read_stream(&mut *self.pool.acquire().await?, stream_id).await
+    }
+
+    pub async fn read_after(
+        &self,
+        position: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        log::read_after(&mut *self.pool.acquire().await?, position, limit).await
+    }
+}

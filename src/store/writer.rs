@@ -1,0 +1,252 @@
+//! Group commit: the writer takes every append waiting in its queue and
+//! writes them in one transaction: one version lookup, one multi-row
+//! insert, the inline projectors, one commit. An append the projectors
+//! refuse (a duplicate slug, say) is taken out and the rest retried, so one
+//! bad command never sinks its neighbours.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlx::{PgConnection, PgPool};
+use stockage_events::{
+    GENESIS_HASH, Hash, RecordedEvent, SCHEMA_VERSION, canonical_bytes, chain_hash,
+};
+use stockage_projections::{ProjectionError, Projector, apply_all, log::APPEND_LOCK};
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::{Append, AppendError, Expected, NOTIFY_CHANNEL, Pending};
+
+/// Most appends one transaction takes; bounds the time a batch holds the lock.
+const MAX_BATCH: usize = 256;
+
+type Outcome = Result<Vec<RecordedEvent>, AppendError>;
+
+pub(super) async fn run(
+    pool: PgPool,
+    projectors: Arc<Vec<Box<dyn Projector>>>,
+    mut queue: mpsc::Receiver<Pending>,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        metrics::histogram!("stockage_append_batch_size").record(batch.len() as f64);
+        let appends: Vec<&Append> = batch.iter().map(|p| &p.append).collect();
+        let outcomes = match write_batch(&pool, &projectors, &appends).await {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                tracing::error!(%error, "append transaction failed");
+                appends
+                    .iter()
+                    .map(|_| Err(AppendError::Database(error.to_string())))
+                    .collect()
+            }
+        };
+        for (pending, outcome) in batch.drain(..).zip(outcomes) {
+            // The caller may have gone away; its events are committed anyway.
+            let _ = pending.reply.send(outcome);
+        }
+    }
+}
+
+/// Writes the batch, retrying without each append the projectors refuse.
+async fn write_batch(
+    pool: &PgPool,
+    projectors: &[Box<dyn Projector>],
+    appends: &[&Append],
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let mut refused: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
+    loop {
+        match try_batch(pool, projectors, appends, &mut refused).await? {
+            Attempt::Committed(mut recorded) => {
+                let outcomes = refused
+                    .into_iter()
+                    .zip(recorded.iter_mut())
+                    .map(|(refusal, events)| match refusal {
+                        Some(error) => Err(error),
+                        None => Ok(std::mem::take(events)),
+                    })
+                    .collect();
+                return Ok(outcomes);
+            }
+            Attempt::Refused { index, error } => {
+                // Version conflicts are judged again: one may have come only
+                // from the events of the append now taken out.
+                for refusal in refused.iter_mut() {
+                    if matches!(refusal, Some(AppendError::Conflict { .. })) {
+                        *refusal = None;
+                    }
+                }
+                refused[index] = Some(error);
+            }
+        }
+    }
+}
+
+enum Attempt {
+    /// The events each append recorded (empty for refused ones).
+    Committed(Vec<Vec<RecordedEvent>>),
+    /// This append broke a read-model rule; nothing was committed.
+    Refused { index: usize, error: AppendError },
+}
+
+async fn try_batch(
+    pool: &PgPool,
+    projectors: &[Box<dyn Projector>],
+    appends: &[&Append],
+    refused: &mut [Option<AppendError>],
+) -> Result<Attempt, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let (mut position, mut prev_hash) = head(&mut tx).await?;
+    let live = |i: &usize| refused[*i].is_none();
+    let streams: Vec<Uuid> = (0..appends.len())
+        .filter(live)
+        .map(|i| appends[i].stream_id)
+        .collect();
+    let mut versions = stream_versions(&mut tx, &streams).await?;
+
+    let now = now_micros();
+    let mut recorded: Vec<Vec<RecordedEvent>> = appends.iter().map(|_| Vec::new()).collect();
+    for (index, append) in appends.iter().enumerate() {
+        if refused[index].is_some() {
+            continue;
+        }
+        let version = versions.entry(append.stream_id).or_insert(0);
+        if let Expected::Version(expected) = append.expected
+            && expected != *version
+        {
+            refused[index] = Some(AppendError::Conflict {
+                stream_id: append.stream_id,
+                expected,
+                actual: *version,
+            });
+            continue;
+        }
+        for new in &append.events {
+            position += 1;
+            *version += 1;
+            let mut event = RecordedEvent {
+                position,
+                event_id: new.event_id,
+                stream_id: append.stream_id,
+                stream_version: *version,
+                project_id: append.project_id,
+                event_type: new.event.event_type().to_owned(),
+                schema_version: SCHEMA_VERSION,
+                payload: new.event.payload(),
+                actor: append.meta.actor.to_string(),
+                correlation_id: append.meta.correlation_id,
+                causation_id: append.meta.causation_id,
+                recorded_at: now,
+                prev_hash,
+                hash: GENESIS_HASH,
+            };
+            event.hash = chain_hash(&prev_hash, &canonical_bytes(&event));
+            prev_hash = event.hash;
+            recorded[index].push(event);
+        }
+    }
+    if recorded.iter().all(Vec::is_empty) {
+        return Ok(Attempt::Committed(recorded));
+    }
+
+    insert(&mut tx, recorded.iter().flatten()).await?;
+    for (index, events) in recorded.iter().enumerate() {
+        for event in events {
+            match apply_all(projectors, &mut tx, event).await {
+                Ok(()) => {}
+                Err(ProjectionError::Conflict(why)) => {
+                    return Ok(Attempt::Refused {
+                        index,
+                        error: AppendError::Rejected(why),
+                    });
+                }
+                Err(other) => {
+                    tracing::error!(error = %other, position = event.position, "inline projection failed");
+                    return Ok(Attempt::Refused {
+                        index,
+                        error: AppendError::Database(other.to_string()),
+                    });
+                }
+            }
+        }
+    }
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(position.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Attempt::Committed(recorded))
+}
+
+/// The newest position and its hash, read under the append lock.
+async fn head(conn: &mut PgConnection) -> Result<(i64, Hash), sqlx::Error> {
+    let last: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(match last {
+        Some((position, hash)) => (position, hash.try_into().unwrap_or(GENESIS_HASH)),
+        None => (0, GENESIS_HASH),
+    })
+}
+
+async fn stream_versions(
+    conn: &mut PgConnection,
+    streams: &[Uuid],
+) -> Result<HashMap<Uuid, i64>, sqlx::Error> {
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY($1) GROUP BY stream_id",
+    )
+    .bind(streams)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// PostgreSQL keeps microseconds; hash exactly what it will return.
+fn now_micros() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
+}
+
+/// All events of the batch in one statement.
+async fn insert<'a>(
+    conn: &mut PgConnection,
+    events: impl Iterator<Item = &'a RecordedEvent> + Clone,
+) -> Result<(), sqlx::Error> {
+    fn column<'a, T>(
+        events: &(impl Iterator<Item = &'a RecordedEvent> + Clone),
+        f: impl Fn(&'a RecordedEvent) -> T,
+    ) -> Vec<T> {
+        events.clone().map(f).collect()
+    }
+    sqlx::query(
+        "INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
+             schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
+             $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[], $13::bytea[], $14::bytea[])",
+    )
+    .bind(column(&events, |e| e.position))
+    .bind(column(&events, |e| e.event_id))
+    .bind(column(&events, |e| e.stream_id))
+    .bind(column(&events, |e| e.stream_version))
+    .bind(column(&events, |e| e.project_id))
+    .bind(column(&events, |e| e.event_type.as_str()))
+    .bind(column(&events, |e| e.schema_version))
+    .bind(column(&events, |e| &e.payload))
+    .bind(column(&events, |e| e.actor.as_str()))
+    .bind(column(&events, |e| e.correlation_id))
+    .bind(column(&events, |e| e.causation_id))
+    .bind(column(&events, |e| e.recorded_at))
+    .bind(column(&events, |e| e.prev_hash.as_slice()))
+    .bind(column(&events, |e| e.hash.as_slice()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

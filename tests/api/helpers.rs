@@ -1,0 +1,122 @@
+use std::time::Duration;
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use stockage::auth::Keys;
+use stockage::settings::{Secret, Settings};
+use stockage::startup::Application;
+use stockage_events::UserId;
+
+pub struct TestApp {
+    pub address: String,
+    pub pool: PgPool,
+    pub keys: Keys,
+    pub client: reqwest::Client,
+}
+
+pub const ADMIN: &str = "olga";
+pub const SECRET: &str = "test-secret-test-secret";
+
+pub async fn spawn_app(pool: PgPool) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        stockage::telemetry::init_logging(false);
+    }
+    let secret = Secret::new(SECRET.into());
+    let settings = Settings {
+        database_url: Secret::new(String::new()),
+        bind: "127.0.0.1:0".into(),
+        data_dir: std::env::temp_dir().join(format!("stockage-test-{}", uuid::Uuid::new_v4())),
+        jwt_secret: secret.clone(),
+        max_upload_mb: 150,
+        log_json: false,
+    };
+    let app = Application::build_with_pool(settings, pool.clone())
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        pool,
+        keys: Keys::new(&secret),
+        client: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    /// A valid token for `user`; `admin` may create projects.
+    pub fn token(&self, user: &str, admin: bool) -> String {
+        self.keys.issue(
+            &UserId::parse(user).unwrap(),
+            None,
+            admin,
+            Duration::from_secs(600),
+        )
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        user: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(user) = user {
+            request = request.bearer_auth(self.token(user, user == ADMIN));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
+    pub async fn get(&self, path: &str, user: &str) -> Response {
+        self.call(Method::GET, path, Some(user), None).await
+    }
+
+    /// Creates a project as [`ADMIN`], who becomes its owner.
+    pub async fn create_project(&self, slug: &str) -> Value {
+        let response = self
+            .call(
+                Method::POST,
+                "/api/v1/projects",
+                Some(ADMIN),
+                Some(json!({"slug": slug, "title": format!("Project {slug}")})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    pub async fn set_member(&self, slug: &str, by: &str, user: &str, role: &str) -> Response {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/projects/{slug}/members/{user}"),
+            Some(by),
+            Some(json!({ "role": role })),
+        )
+        .await
+    }
+}
+
+/// Asserts the status and that the body is a problem+json document with a
+/// human-readable detail; returns the detail.
+pub async fn assert_problem(response: Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["type"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+    let detail = body["detail"].as_str().expect("a detail").to_owned();
+    assert!(!detail.is_empty());
+    detail
+}
