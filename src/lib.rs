@@ -1,11 +1,16 @@
 #![forbid(unsafe_code)]
 //! Stockage: a secure, versioned, event-sourced document store.
 
+pub mod access;
 pub mod api;
 pub mod auth;
+pub mod blobs;
 pub mod cli;
+pub mod commands;
 pub mod db;
+pub mod documents;
 pub mod domain;
+pub mod policy;
 pub mod projects;
 pub mod settings;
 pub mod startup;

@@ -2,16 +2,14 @@
 //! API answers from the `projects` / `project_team` read models.
 use serde::Serialize;
 use sqlx::PgPool;
-use stockage_events::{EventMeta, NewEvent, ProjectSlug, RecordedEvent, Role, UserId};
+use stockage_events::{EventMeta, ProjectSlug, RecordedEvent, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::api::ApiError;
-use crate::domain::project::{Project, ProjectCommand, decide, evolve};
-use crate::store::{Append, AppendError, EventStore, Expected};
-
-/// How often a command is re-decided when another writer got in first.
-const RETRIES: usize = 5;
+use crate::commands;
+use crate::domain::project::{Project, ProjectCommand};
+use crate::store::EventStore;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ProjectView {
@@ -100,35 +98,12 @@ pub async fn member(
     .await
 }
 
-/// Runs a command against the project's stream, re-deciding on a
-/// concurrent write. Returns the events it appended (none for a no-op).
+/// Runs a command against the project's stream (see [`commands::execute`]).
 pub async fn execute(
     store: &EventStore,
     project_id: Uuid,
     command: ProjectCommand,
     meta: EventMeta,
 ) -> Result<Vec<RecordedEvent>, ApiError> {
-    let mut attempt = 0;
-    loop {
-        let history = store.read_stream(project_id).await?;
-        let mut state = Project::default();
-        for recorded in &history {
-            state = evolve(state, &recorded.event().map_err(ApiError::internal)?);
-        }
-        let events = decide(&state, command.clone())?;
-        if events.is_empty() {
-            return Ok(vec![]);
-        }
-        let append = Append {
-            stream_id: project_id,
-            project_id,
-            expected: Expected::Version(state.version),
-            events: events.into_iter().map(NewEvent::new).collect(),
-            meta: meta.clone(),
-        };
-        match store.append(append).await {
-            Err(AppendError::Conflict { .. }) if attempt < RETRIES => attempt += 1,
-            result => return Ok(result?),
-        }
-    }
+    commands::execute::<Project>(store, project_id, project_id, command, meta).await
 }

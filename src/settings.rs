@@ -40,6 +40,42 @@ pub struct Settings {
     pub max_upload_mb: u64,
     /// `STOCKAGE_LOG_JSON=1`: JSON log lines instead of text.
     pub log_json: bool,
+    /// `STOCKAGE_BLOB_BACKEND`: `local` (default) or `s3`.
+    pub blob_backend: BlobBackend,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlobBackend {
+    /// Under `STOCKAGE_DATA_DIR/blobs`.
+    Local,
+    /// Any S3-compatible server; credentials from `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`.
+    S3 {
+        /// `STOCKAGE_S3_ENDPOINT`, e.g. `http://127.0.0.1:8333`; unset for AWS.
+        endpoint: Option<String>,
+        /// `STOCKAGE_S3_BUCKET` (required).
+        bucket: String,
+        /// `STOCKAGE_S3_REGION`, default `us-east-1`.
+        region: String,
+        /// `STOCKAGE_S3_PREFIX`: key prefix inside the bucket, default none.
+        prefix: String,
+    },
+}
+
+impl BlobBackend {
+    fn from_env() -> anyhow::Result<Self> {
+        match var("STOCKAGE_BLOB_BACKEND").as_deref().unwrap_or("local") {
+            "local" => Ok(BlobBackend::Local),
+            "s3" => Ok(BlobBackend::S3 {
+                endpoint: var("STOCKAGE_S3_ENDPOINT"),
+                bucket: var("STOCKAGE_S3_BUCKET")
+                    .context("STOCKAGE_BLOB_BACKEND=s3 needs STOCKAGE_S3_BUCKET")?,
+                region: var("STOCKAGE_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                prefix: var("STOCKAGE_S3_PREFIX").unwrap_or_default(),
+            }),
+            other => anyhow::bail!("STOCKAGE_BLOB_BACKEND={other:?} must be local or s3"),
+        }
+    }
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://127.0.0.1:5432/stockage";
@@ -74,6 +110,7 @@ impl Settings {
             jwt_secret,
             max_upload_mb,
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
+            blob_backend: BlobBackend::from_env()?,
         })
     }
 }
@@ -128,6 +165,7 @@ mod tests {
             jwt_secret: Secret::new("s3cr3t".into()),
             max_upload_mb: 150,
             log_json: false,
+            blob_backend: BlobBackend::Local,
         };
         let shown = format!("{settings:?}");
         assert!(

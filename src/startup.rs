@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
 use crate::auth::Keys;
+use crate::blobs::BlobStore;
 use crate::settings::Settings;
 use crate::store::EventStore;
 use crate::{db, telemetry};
@@ -34,8 +35,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
+        let blobs = BlobStore::from_settings(&settings)?;
+        tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
         let state = web::Data::new(AppState {
             store,
+            blobs,
+            max_upload_bytes: settings.max_upload_mb * 1_000_000,
             keys: Keys::new(&settings.jwt_secret),
             metrics: telemetry::metrics_handle(),
         });
@@ -60,5 +65,19 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Blob gc every 15 minutes; a blob must be an hour old to be collected.
+async fn collect_garbage(pool: PgPool, blobs: BlobStore) {
+    let mut every = tokio::time::interval(Duration::from_secs(15 * 60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) =
+            crate::blobs::gc::collect(&pool, &blobs, Duration::from_secs(3_600)).await
+        {
+            tracing::warn!(%error, "blob garbage collection failed; will retry");
+        }
     }
 }

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::types::{ProjectSlug, Role, UserId};
+use crate::types::{FileKind, ProjectSlug, Role, Sha256, UserId};
 
 /// The schema version written with every new event. Older versions are
 /// upcast in [`Event::decode`] so stored events stay readable forever.
@@ -33,6 +33,26 @@ pub enum Event {
         user_id: UserId,
         role: Role,
     },
+    /// A document's first revision; the stream is the document's.
+    DocumentAdded {
+        title: String,
+        filename: String,
+        kind: FileKind,
+        content_type: String,
+        size: u64,
+        sha256: Sha256,
+        tags: Vec<String>,
+    },
+    /// Only the fields that changed are present.
+    DocumentMetadataChanged {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        title: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tags: Option<Vec<String>>,
+    },
+    /// Soft delete: the document and its blobs stay, hidden.
+    DocumentDeleted {},
+    DocumentUndeleted {},
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +71,15 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 4] = [
+    pub const TYPES: [&'static str; 8] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
         "MemberRemoved",
+        "DocumentAdded",
+        "DocumentMetadataChanged",
+        "DocumentDeleted",
+        "DocumentUndeleted",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -64,6 +88,10 @@ impl Event {
             Event::MemberAdded { .. } => "MemberAdded",
             Event::MemberRoleChanged { .. } => "MemberRoleChanged",
             Event::MemberRemoved { .. } => "MemberRemoved",
+            Event::DocumentAdded { .. } => "DocumentAdded",
+            Event::DocumentMetadataChanged { .. } => "DocumentMetadataChanged",
+            Event::DocumentDeleted {} => "DocumentDeleted",
+            Event::DocumentUndeleted {} => "DocumentUndeleted",
         }
     }
 

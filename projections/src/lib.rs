@@ -3,6 +3,7 @@
 //! projectors, and rebuilding read models from position 0.
 #![forbid(unsafe_code)]
 
+mod documents;
 pub mod log;
 mod projects;
 pub mod rebuild;
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use stockage_events::{DecodeError, Event, RecordedEvent};
 
+pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 
 /// How a projector is kept up to date.
@@ -67,7 +69,7 @@ pub trait Projector: Send + Sync {
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
-    vec![Box::new(ProjectsProjector)]
+    vec![Box::new(ProjectsProjector), Box::new(DocumentsProjector)]
 }
 
 /// Runs each projector on one event.

@@ -80,6 +80,10 @@ impl Projector for ProjectsProjector {
                     .execute(&mut *conn)
                     .await?;
             }
+            Event::DocumentAdded { .. }
+            | Event::DocumentMetadataChanged { .. }
+            | Event::DocumentDeleted {}
+            | Event::DocumentUndeleted {} => return Ok(()),
         }
         sqlx::query("UPDATE projects SET updated_at = $2 WHERE id = $1")
             .bind(project)

@@ -1,4 +1,6 @@
 //! The HTTP API: routes, shared state and the request-level middleware.
+mod content;
+mod documents;
 mod error;
 pub mod openapi;
 mod ops;
@@ -19,11 +21,14 @@ use tracing_actix_web::RequestId;
 pub use error::{ApiError, Problem};
 
 use crate::auth::{AuthUser, Keys};
+use crate::blobs::BlobStore;
 use crate::store::EventStore;
 
 /// What every handler can reach.
 pub struct AppState {
     pub store: EventStore,
+    pub blobs: BlobStore,
+    pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
 }
@@ -61,7 +66,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::serve))
-                .configure(projects::routes),
+                .configure(projects::routes)
+                .configure(documents::routes),
         )
         .default_service(web::to(ops::no_route));
 }

@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{ops, projects};
+use super::{documents, ops, projects};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +12,8 @@ use super::{ops, projects};
         ops::healthz, ops::readyz, ops::metrics,
         projects::create_project, projects::list_projects, projects::get_project,
         projects::list_members, projects::put_member, projects::remove_member,
+        documents::upload, documents::list, documents::get, documents::patch, documents::delete,
+        documents::restore_deleted, documents::download,
     ),
     modifiers(&BearerAuth)
 )]

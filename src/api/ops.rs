@@ -11,22 +11,33 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// The database answers.
+/// The database and the blob store answer.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, description = "ready"),
     (status = 503, description = "a dependency is unreachable", body = super::Problem)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match sqlx::query("SELECT 1").execute(state.pool()).await {
-        Ok(_) => HttpResponse::Ok().json(json!({"status": "ready", "database": "ok"})),
-        Err(error) => {
-            tracing::warn!(%error, "readiness: database unreachable");
+    let database = sqlx::query("SELECT 1")
+        .execute(state.pool())
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string());
+    let blobs = state.blobs.check().await.map_err(|e| e.to_string());
+    match (database, blobs) {
+        (Ok(()), Ok(())) => HttpResponse::Ok()
+            .json(json!({"status": "ready", "database": "ok", "blob_store": "ok"})),
+        (database, blobs) => {
+            tracing::warn!(?database, ?blobs, "not ready");
             HttpResponse::ServiceUnavailable()
                 .content_type("application/problem+json")
                 .json(json!({
                     "type": "https://stockage.dev/problems/not-ready",
                     "title": "Service unavailable",
                     "status": 503,
-                    "detail": "the database is not reachable",
+                    "detail": format!(
+                        "database: {}; blob store: {}",
+                        if database.is_ok() { "ok" } else { "unreachable" },
+                        if blobs.is_ok() { "ok" } else { "unreachable" },
+                    ),
                 }))
         }
     }

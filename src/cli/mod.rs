@@ -1,4 +1,5 @@
 //! The `stockage` command line: one subcommand per module.
+mod blobs;
 mod projections;
 mod serve;
 mod token;
@@ -25,6 +26,11 @@ enum Command {
     Serve,
     /// Print a bearer token signed with the configured secret.
     Token(token::Args),
+    /// Work with the blob store.
+    Blobs {
+        #[command(subcommand)]
+        command: blobs::Command,
+    },
     /// Work with the read models.
     Projections {
         #[command(subcommand)]
@@ -40,6 +46,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
         Command::Token(args) => token::run(&settings, args),
+        Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
     }
 }

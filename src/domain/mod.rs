@@ -1,5 +1,6 @@
 //! Pure aggregates: `decide(&State, Command) -> Result<Vec<Event>, DomainError>`
 //! and `evolve(State, &Event) -> State`. No I/O, no clock, no randomness.
+pub mod document;
 pub mod project;
 
 /// Why a command was refused by the rules of the domain.
@@ -14,4 +15,14 @@ pub enum DomainError {
     /// The command would break an invariant of the current state.
     #[error("{0}")]
     Conflict(String),
+}
+
+/// A consistency boundary with its own stream: folded from its events,
+/// deciding new ones.
+pub trait Aggregate: Default {
+    type Command: Clone;
+    fn evolve(self, event: &stockage_events::Event) -> Self;
+    fn decide(&self, command: Self::Command) -> Result<Vec<stockage_events::Event>, DomainError>;
+    /// Events in the stream so far; 0 when the aggregate does not exist.
+    fn version(&self) -> i64;
 }

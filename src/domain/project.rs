@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use stockage_events::{Event, ProjectSlug, Role, UserId};
 
-use super::DomainError;
+use super::{Aggregate, DomainError};
 
 /// What the project's own stream says, folded.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +47,11 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         Event::MemberRemoved { user_id, .. } => {
             state.members.remove(user_id);
         }
+        // Documents have streams of their own.
+        Event::DocumentAdded { .. }
+        | Event::DocumentMetadataChanged { .. }
+        | Event::DocumentDeleted {}
+        | Event::DocumentUndeleted {} => {}
     }
     state.version += 1;
     state
@@ -155,6 +160,22 @@ fn keeps_an_owner(state: &Project, leaving: &UserId, role: Role) -> Result<(), D
         )));
     }
     Ok(())
+}
+
+impl Aggregate for Project {
+    type Command = ProjectCommand;
+
+    fn evolve(self, event: &Event) -> Self {
+        evolve(self, event)
+    }
+
+    fn decide(&self, command: ProjectCommand) -> Result<Vec<Event>, DomainError> {
+        decide(self, command)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use stockage::auth::Keys;
-use stockage::settings::{Secret, Settings};
+use stockage::blobs::BlobStore;
+use stockage::settings::{BlobBackend, Secret, Settings};
 use stockage::startup::Application;
 use stockage_events::UserId;
 
@@ -13,12 +14,47 @@ pub struct TestApp {
     pub pool: PgPool,
     pub keys: Keys,
     pub client: reqwest::Client,
+    pub blobs: BlobStore,
+}
+
+/// Where a test's blobs go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Local,
+    /// The SeaweedFS server `scripts/test` starts, under a key prefix of
+    /// the test's own.
+    S3,
+}
+
+impl Backend {
+    fn settings(self) -> BlobBackend {
+        match self {
+            Backend::Local => BlobBackend::Local,
+            Backend::S3 => {
+                let need = |name: &str| {
+                    std::env::var(name).unwrap_or_else(|_| {
+                        panic!("{name} is not set: run the tests with scripts/test, which starts the S3 server")
+                    })
+                };
+                BlobBackend::S3 {
+                    endpoint: Some(need("STOCKAGE_TEST_S3_ENDPOINT")),
+                    bucket: need("STOCKAGE_TEST_S3_BUCKET"),
+                    region: "us-east-1".into(),
+                    prefix: format!("test-{}", uuid::Uuid::new_v4()),
+                }
+            }
+        }
+    }
 }
 
 pub const ADMIN: &str = "olga";
 pub const SECRET: &str = "test-secret-test-secret";
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with(pool, Backend::Local).await
+}
+
+pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         stockage::telemetry::init_logging(false);
     }
@@ -30,7 +66,9 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
         jwt_secret: secret.clone(),
         max_upload_mb: 150,
         log_json: false,
+        blob_backend: backend.settings(),
     };
+    let blobs = BlobStore::from_settings(&settings).expect("the blob store opens");
     let app = Application::build_with_pool(settings, pool.clone())
         .await
         .expect("the application builds");
@@ -41,6 +79,7 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
         pool,
         keys: Keys::new(&secret),
         client: reqwest::Client::new(),
+        blobs,
     }
 }
 
@@ -119,4 +158,34 @@ pub async fn assert_problem(response: Response, status: StatusCode) -> String {
     let detail = body["detail"].as_str().expect("a detail").to_owned();
     assert!(!detail.is_empty());
     detail
+}
+
+impl TestApp {
+    /// Uploads `bytes` as `filename` to project `slug` as `user`.
+    pub async fn upload(&self, slug: &str, user: &str, filename: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.client
+            .post(format!("{}/api/v1/projects/{slug}/documents", self.address))
+            .bearer_auth(self.token(user, user == ADMIN))
+            .multipart(form)
+            .send()
+            .await
+            .expect("the upload is sent")
+    }
+
+    /// Objects in the blob store: (content-addressed blobs, unfinished uploads).
+    pub async fn blob_counts(&self) -> (usize, usize) {
+        let listed = self.blobs.list().await.unwrap();
+        let blobs = listed.iter().filter(|o| o.sha256.is_some()).count();
+        (blobs, listed.len() - blobs)
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/fixtures/files/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }

@@ -3,6 +3,8 @@
 mod helpers;
 
 mod auth;
+mod documents;
 mod event_store;
 mod projections;
 mod projects;
+mod storage;

@@ -1,0 +1,119 @@
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use stockage_events::{Event, RecordedEvent};
+
+use crate::{Kind, ProjectionError, Projector};
+
+/// `project_resources` (ProjectResource) and `tags`.
+pub struct DocumentsProjector;
+
+#[async_trait]
+impl Projector for DocumentsProjector {
+    fn name(&self) -> &'static str {
+        "documents"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Inline
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["project_resources", "tags"]
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        recorded: &RecordedEvent,
+        event: &Event,
+    ) -> Result<(), ProjectionError> {
+        let id = recorded.stream_id;
+        let at = recorded.recorded_at;
+        let actor = recorded.actor.as_str();
+        match event {
+            Event::DocumentAdded {
+                title,
+                filename,
+                kind,
+                content_type,
+                size,
+                sha256,
+                tags,
+            } => {
+                sqlx::query(
+                    "INSERT INTO project_resources (id, project_id, title, filename, kind, content_type, size,
+                         sha256, revision, tags, added_by, updated_by, created_at, updated_at, deleted_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10, $11, $11, NULL)",
+                )
+                .bind(id)
+                .bind(recorded.project_id)
+                .bind(title)
+                .bind(filename)
+                .bind(kind.as_str())
+                .bind(content_type)
+                .bind(i64::try_from(*size).unwrap_or(i64::MAX))
+                .bind(sha256.as_str())
+                .bind(tags)
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                replace_tags(conn, recorded, tags).await
+            }
+            Event::DocumentMetadataChanged { title, tags } => {
+                sqlx::query(
+                    "UPDATE project_resources SET title = coalesce($2, title), tags = coalesce($3, tags),
+                         updated_by = $4, updated_at = $5 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(title)
+                .bind(tags)
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                match tags {
+                    Some(tags) => replace_tags(conn, recorded, tags).await,
+                    None => Ok(()),
+                }
+            }
+            Event::DocumentDeleted {} | Event::DocumentUndeleted {} => {
+                let deleted = matches!(event, Event::DocumentDeleted {}).then_some(at);
+                sqlx::query(
+                    "UPDATE project_resources SET deleted_at = $2, updated_by = $3, updated_at = $4 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(deleted)
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+            Event::ProjectCreated { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRoleChanged { .. }
+            | Event::MemberRemoved { .. } => Ok(()),
+        }
+    }
+}
+
+async fn replace_tags(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    tags: &[String],
+) -> Result<(), ProjectionError> {
+    sqlx::query("DELETE FROM tags WHERE document_id = $1")
+        .bind(recorded.stream_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO tags (project_id, document_id, name) SELECT $1, $2, unnest($3::text[])",
+    )
+    .bind(recorded.project_id)
+    .bind(recorded.stream_id)
+    .bind(tags)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Documents (ProjectResource): upload, list, get, change, delete, download.
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use stockage_events::FileKind;
+use uuid::Uuid;
+
+use super::content::{self, Download};
+use super::{ApiError, AppState, meta};
+use crate::access::{self, DocumentView, Need};
+use crate::auth::AuthUser;
+use crate::commands;
+use crate::documents::{self, Cursor, ListFilter};
+use crate::domain::document::{Document, DocumentCommand, NewFile};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/projects/{slug}/documents")
+            .route(web::get().to(list))
+            .route(web::post().to(upload)),
+    )
+    .service(
+        web::resource("/projects/{slug}/documents/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(delete)),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/content",
+        web::get().to(download),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/restore-deleted",
+        web::post().to(restore_deleted),
+    );
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DocumentList {
+    items: Vec<DocumentView>,
+    next_cursor: Option<String>,
+}
+
+/// Upload a document: multipart part `file` (its name gives the type),
+/// optional `title` and comma-separated `tags`. Needs write.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "parts: file, title?, tags?"),
+    responses((status = 201, body = DocumentView), (status = 400, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+        (status = 413, body = super::Problem), (status = 415, body = super::Problem)))]
+pub async fn upload(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let membership = access::project(state.pool(), &slug, &user.id, Need::Write).await?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // The form's own overhead is small; a body far past the cap is refused unread.
+    if declared.is_some_and(|length| length > state.max_upload_bytes + 64 * 1024) {
+        return Err(documents::too_large(state.max_upload_bytes));
+    }
+    let received = documents::receive(form, &state.blobs, state.max_upload_bytes).await?;
+    let title = received
+        .title
+        .unwrap_or_else(|| received.filename.stem().to_owned());
+    let command = DocumentCommand::Add {
+        file: NewFile {
+            filename: received.filename.as_str().to_owned(),
+            kind: received.filename.kind(),
+            size: received.blob.size,
+            sha256: received.blob.sha256,
+        },
+        title,
+        tags: received.tags.unwrap_or_default(),
+    };
+    let id = Uuid::now_v7();
+    let project_id = membership.project.id;
+    commands::execute::<Document>(&state.store, id, project_id, command, meta(&user, &req)).await?;
+    let view = DocumentView::new(
+        &membership.project.slug,
+        &documents::get(state.pool(), id).await?,
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/projects/{}/documents/{id}", view.project),
+        ))
+        .json(view))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    tag: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    q: Option<String>,
+    include_deleted: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// A project's documents, newest first, in pages.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
+    params(("slug" = String, Path), ListQuery),
+    responses((status = 200, body = DocumentList), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn list(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let membership = access::project(state.pool(), &slug, &user.id, Need::Read).await?;
+    let query = query.into_inner();
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 200".into(),
+        ));
+    }
+    let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
+        Some(raw) => Some(FileKind::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?),
+        None => None,
+    };
+    let filter = ListFilter {
+        tag: query.tag.filter(|t| !t.is_empty()),
+        kind,
+        q: query
+            .q
+            .map(|q| q.trim().to_owned())
+            .filter(|q| !q.is_empty()),
+        include_deleted: query.include_deleted.unwrap_or(false),
+        after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
+        limit,
+    };
+    let (rows, next) = documents::list(state.pool(), membership.project.id, &filter).await?;
+    let items = rows
+        .iter()
+        .map(|row| DocumentView::new(&membership.project.slug, row))
+        .collect();
+    Ok(HttpResponse::Ok().json(DocumentList {
+        items,
+        next_cursor: next.map(|c| c.encode()),
+    }))
+}
+
+/// One document, at its latest revision.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 200, body = DocumentView), (status = 404, body = super::Problem)))]
+pub async fn get(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read)
+        .await?
+        .live()?;
+    Ok(HttpResponse::Ok().json(doc.view()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PatchDocument {
+    title: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+/// Change a document's title and/or tags. Needs write.
+#[utoipa::path(patch, path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = Uuid, Path)), request_body = PatchDocument,
+    responses((status = 200, body = DocumentView), (status = 400, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn patch(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<PatchDocument>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write)
+        .await?
+        .live()?;
+    let body = body.into_inner();
+    let command = DocumentCommand::ChangeMetadata {
+        title: body
+            .title
+            .as_deref()
+            .map(documents::parse_title)
+            .transpose()?,
+        tags: body
+            .tags
+            .as_ref()
+            .map(|tags| documents::parse_tags(tags.iter().map(String::as_str)))
+            .transpose()?,
+    };
+    let id = doc.document.id;
+    commands::execute::<Document>(
+        &state.store,
+        id,
+        doc.document.project_id,
+        command,
+        meta(&user, &req),
+    )
+    .await?;
+    let row = documents::get(state.pool(), id).await?;
+    Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
+}
+
+/// Soft-delete a document (an event; restore with restore-deleted). Needs write.
+#[utoipa::path(delete, path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn delete(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write)
+        .await?
+        .live()?;
+    let (id, project) = (doc.document.id, doc.document.project_id);
+    commands::execute::<Document>(
+        &state.store,
+        id,
+        project,
+        DocumentCommand::Delete,
+        meta(&user, &req),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Bring back a soft-deleted document. Needs write.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/documents/{id}/restore-deleted", tag = "documents",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 200, body = DocumentView), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn restore_deleted(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write).await?;
+    let (id, project) = (doc.document.id, doc.document.project_id);
+    commands::execute::<Document>(
+        &state.store,
+        id,
+        project,
+        DocumentCommand::Undelete,
+        meta(&user, &req),
+    )
+    .await?;
+    let row = documents::get(state.pool(), id).await?;
+    Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
+}
+
+/// The bytes of the latest revision; supports Range and If-None-Match.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/content", tag = "documents",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = Uuid, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
+        (status = 304, description = "not modified"), (status = 404, body = super::Problem),
+        (status = 416, body = super::Problem)))]
+pub async fn download(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read)
+        .await?
+        .live()?;
+    let row = &doc.document;
+    let download = Download {
+        sha256: row.sha256()?,
+        size: row.size(),
+        filename: &row.filename,
+        content_type: row.kind()?.content_type(),
+    };
+    content::send(&req, &state.blobs, download).await
+}

@@ -1,0 +1,199 @@
+//! Content-addressed blob storage behind `object_store`: the local
+//! filesystem by default, any S3-compatible server in production, memory
+//! in unit tests. Blobs live at `sha256/ab/cdef…`; uploads stream to
+//! `uploads/<uuid>` first and are moved to their address once hashed.
+pub mod gc;
+mod upload;
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+use stockage_events::Sha256;
+
+pub use upload::{Staged, StoredBlob, Upload};
+
+use crate::settings::{BlobBackend, Settings};
+
+const BLOB_PREFIX: &str = "sha256";
+const UPLOAD_PREFIX: &str = "uploads";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob {0} is missing from the blob store")]
+    Missing(Sha256),
+    #[error("blob store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("blob store configuration: {0}")]
+    Config(String),
+}
+
+#[derive(Clone)]
+pub struct BlobStore {
+    inner: Arc<dyn ObjectStore>,
+    /// Key prefix inside the bucket or directory, e.g. for one test.
+    root: Path,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobStore({} at {:?})", self.inner, self.root.as_ref())
+    }
+}
+
+/// One object that a garbage collection may consider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub key: String,
+    /// The content address, for blobs (not for unfinished uploads).
+    pub sha256: Option<Sha256>,
+    pub age: Duration,
+}
+
+impl BlobStore {
+    pub fn new(inner: Arc<dyn ObjectStore>, root: &str) -> Self {
+        Self {
+            inner,
+            root: Path::from(root),
+        }
+    }
+
+    pub fn from_settings(settings: &Settings) -> Result<Self, BlobError> {
+        match &settings.blob_backend {
+            BlobBackend::Local => {
+                let dir = settings.data_dir.join("blobs");
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    BlobError::Config(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let local = LocalFileSystem::new_with_prefix(&dir)?.with_automatic_cleanup(true);
+                Ok(Self::new(Arc::new(local), ""))
+            }
+            BlobBackend::S3 {
+                endpoint,
+                bucket,
+                region,
+                prefix,
+            } => {
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_virtual_hosted_style_request(false);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                Ok(Self::new(Arc::new(builder.build()?), prefix))
+            }
+        }
+    }
+
+    /// For unit tests of pure logic only.
+    pub fn in_memory() -> Self {
+        Self::new(Arc::new(InMemory::new()), "")
+    }
+
+    fn path(&self, parts: &[&str]) -> Path {
+        let mut path = self.root.clone();
+        for part in parts {
+            path = path.clone().join(*part);
+        }
+        path
+    }
+
+    fn blob_path(&self, sha: &Sha256) -> Path {
+        let hex = sha.as_str();
+        self.path(&[BLOB_PREFIX, &hex[..2], &hex[2..]])
+    }
+
+    /// Starts a streaming upload to a temporary key.
+    pub async fn upload(&self) -> Result<Upload, BlobError> {
+        Upload::start(self.clone()).await
+    }
+
+    pub async fn exists(&self, sha: &Sha256) -> Result<bool, BlobError> {
+        match self.inner.head(&self.blob_path(sha)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The bytes of a blob, or of `range` of it, as a stream.
+    pub async fn read(
+        &self,
+        sha: &Sha256,
+        range: Option<Range<u64>>,
+    ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
+        let options = GetOptions::new().with_range(range.map(GetRange::Bounded));
+        match self.inner.get_opts(&self.blob_path(sha), options).await {
+            Ok(got) => Ok(got.into_stream().map_err(BlobError::from).boxed()),
+            Err(object_store::Error::NotFound { .. }) => Err(BlobError::Missing(sha.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reachability, for readiness checks.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        let mut listing = self.inner.list(Some(&self.path(&[BLOB_PREFIX])));
+        listing.next().await.transpose()?;
+        Ok(())
+    }
+
+    /// Every blob and unfinished upload, with its age.
+    pub async fn list(&self) -> Result<Vec<Listed>, BlobError> {
+        let now = chrono::Utc::now();
+        let mut out = Vec::new();
+        for prefix in [BLOB_PREFIX, UPLOAD_PREFIX] {
+            let mut listing = self.inner.list(Some(&self.path(&[prefix])));
+            while let Some(meta) = listing.try_next().await? {
+                let key = meta.location.as_ref().to_owned();
+                let sha256 = (prefix == BLOB_PREFIX).then(|| sha_of(&key)).flatten();
+                let age = (now - meta.last_modified).to_std().unwrap_or_default();
+                out.push(Listed { key, sha256, age });
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn delete_key(&self, key: &str) -> Result<(), BlobError> {
+        match self.inner.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// `…/sha256/ab/cdef…` → the digest, if the key is a well-formed address.
+fn sha_of(key: &str) -> Option<Sha256> {
+    let mut parts = key.rsplit('/');
+    let rest = parts.next()?;
+    let head = parts.next()?;
+    Sha256::parse(&format!("{head}{rest}")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_content_addresses_and_parse_back() {
+        let store = BlobStore::new(Arc::new(InMemory::new()), "tenant-a");
+        let sha = Sha256::from_digest([0xab; 32]);
+        let path = store.blob_path(&sha);
+        assert_eq!(
+            path.as_ref(),
+            format!("tenant-a/sha256/ab/{}", &sha.as_str()[2..])
+        );
+        assert_eq!(sha_of(path.as_ref()), Some(sha));
+        assert_eq!(sha_of("tenant-a/uploads/123"), None);
+    }
+}

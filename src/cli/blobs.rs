@@ -1,0 +1,28 @@
+use std::time::Duration;
+
+use crate::auth::parse_ttl;
+use crate::blobs::{BlobStore, gc};
+use crate::db;
+use crate::settings::Settings;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Remove unfinished uploads and blobs no event references.
+    Gc {
+        /// Only objects older than this are removed (e.g. 30m, 1h, 2d).
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        grace: Duration,
+    },
+}
+
+pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
+    let Command::Gc { grace } = command;
+    let pool = db::connect(settings.database_url.expose()).await?;
+    let blobs = BlobStore::from_settings(settings)?;
+    let report = gc::collect(&pool, &blobs, grace).await?;
+    println!(
+        "scanned {} objects: removed {} unfinished uploads and {} unreferenced blobs; {} younger than {:?} kept",
+        report.scanned, report.removed_uploads, report.removed_blobs, report.kept_young, grace
+    );
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The document aggregate (ProjectResource): its metadata and deletion
+//! state. Who may do what is decided before a command gets here.
+use stockage_events::{Event, FileKind, Sha256};
+
+use super::{Aggregate, DomainError};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Document {
+    pub exists: bool,
+    pub deleted: bool,
+    pub title: String,
+    pub tags: Vec<String>,
+    pub kind: Option<FileKind>,
+    pub revision: u32,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFile {
+    pub filename: String,
+    pub kind: FileKind,
+    pub size: u64,
+    pub sha256: Sha256,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentCommand {
+    Add {
+        file: NewFile,
+        title: String,
+        tags: Vec<String>,
+    },
+    ChangeMetadata {
+        title: Option<String>,
+        tags: Option<Vec<String>>,
+    },
+    Delete,
+    Undelete,
+}
+
+pub fn evolve(mut state: Document, event: &Event) -> Document {
+    match event {
+        Event::DocumentAdded {
+            title, tags, kind, ..
+        } => {
+            state.exists = true;
+            state.title = title.clone();
+            state.tags = tags.clone();
+            state.kind = Some(*kind);
+            state.revision = 1;
+        }
+        Event::DocumentMetadataChanged { title, tags } => {
+            if let Some(title) = title {
+                state.title = title.clone();
+            }
+            if let Some(tags) = tags {
+                state.tags = tags.clone();
+            }
+        }
+        Event::DocumentDeleted {} => state.deleted = true,
+        Event::DocumentUndeleted {} => state.deleted = false,
+        Event::ProjectCreated { .. }
+        | Event::MemberAdded { .. }
+        | Event::MemberRoleChanged { .. }
+        | Event::MemberRemoved { .. } => {}
+    }
+    state.version += 1;
+    state
+}
+
+pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
+    if !state.exists && !matches!(command, DocumentCommand::Add { .. }) {
+        return Err(DomainError::NotFound("document not found".into()));
+    }
+    match command {
+        DocumentCommand::Add { file, title, tags } => {
+            if state.exists {
+                return Err(DomainError::AlreadyExists("document already exists".into()));
+            }
+            Ok(vec![Event::DocumentAdded {
+                title,
+                filename: file.filename,
+                kind: file.kind,
+                content_type: file.kind.content_type().to_owned(),
+                size: file.size,
+                sha256: file.sha256,
+                tags,
+            }])
+        }
+        DocumentCommand::ChangeMetadata { title, tags } => {
+            if state.deleted {
+                return Err(DomainError::Conflict(
+                    "a deleted document cannot be changed; restore it first".into(),
+                ));
+            }
+            let title = title.filter(|t| *t != state.title);
+            let tags = tags.filter(|t| *t != state.tags);
+            if title.is_none() && tags.is_none() {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::DocumentMetadataChanged { title, tags }])
+        }
+        DocumentCommand::Delete if state.deleted => Ok(vec![]),
+        DocumentCommand::Delete => Ok(vec![Event::DocumentDeleted {}]),
+        DocumentCommand::Undelete if !state.deleted => Ok(vec![]),
+        DocumentCommand::Undelete => Ok(vec![Event::DocumentUndeleted {}]),
+    }
+}
+
+impl Aggregate for Document {
+    type Command = DocumentCommand;
+
+    fn evolve(self, event: &Event) -> Self {
+        evolve(self, event)
+    }
+
+    fn decide(&self, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
+        decide(self, command)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn added() -> Vec<Event> {
+        let file = NewFile {
+            filename: "a.pdf".into(),
+            kind: FileKind::Pdf,
+            size: 10,
+            sha256: Sha256::from_digest([1; 32]),
+        };
+        decide(
+            &Document::default(),
+            DocumentCommand::Add {
+                file,
+                title: "A".into(),
+                tags: vec!["x".into()],
+            },
+        )
+        .unwrap()
+    }
+
+    fn state(events: &[Event]) -> Document {
+        events.iter().fold(Document::default(), evolve)
+    }
+
+    #[test]
+    fn metadata_changes_carry_only_what_changed() {
+        let doc = state(&added());
+        let same = DocumentCommand::ChangeMetadata {
+            title: Some("A".into()),
+            tags: Some(vec!["x".into()]),
+        };
+        assert_eq!(decide(&doc, same), Ok(vec![]));
+        let retitle = DocumentCommand::ChangeMetadata {
+            title: Some("B".into()),
+            tags: Some(vec!["x".into()]),
+        };
+        assert_eq!(
+            decide(&doc, retitle),
+            Ok(vec![Event::DocumentMetadataChanged {
+                title: Some("B".into()),
+                tags: None
+            }])
+        );
+    }
+
+    #[test]
+    fn delete_and_undelete_are_idempotent_and_deleted_documents_are_frozen() {
+        let mut history = added();
+        history.extend(decide(&state(&history), DocumentCommand::Delete).unwrap());
+        let deleted = state(&history);
+        assert!(deleted.deleted);
+        assert_eq!(decide(&deleted, DocumentCommand::Delete), Ok(vec![]));
+        let change = DocumentCommand::ChangeMetadata {
+            title: Some("C".into()),
+            tags: None,
+        };
+        assert!(matches!(
+            decide(&deleted, change),
+            Err(DomainError::Conflict(_))
+        ));
+        assert_eq!(
+            decide(&deleted, DocumentCommand::Undelete),
+            Ok(vec![Event::DocumentUndeleted {}])
+        );
+        assert!(matches!(
+            decide(&Document::default(), DocumentCommand::Delete),
+            Err(DomainError::NotFound(_))
+        ));
+    }
+}
