@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::{BlobError, BlobStore};
+use super::{BlobError, BlobStore, Stored};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct GcReport {
@@ -35,20 +35,20 @@ pub async fn collect(
             report.kept_young += 1;
             continue;
         }
-        match &object.sha256 {
-            None => {
-                blobs.delete_key(&object.key).await?;
+        match &object.what {
+            Stored::Upload { .. } | Stored::LocalPart(_) => {
+                blobs.remove(&object).await?;
                 report.removed_uploads += 1;
             }
-            Some(sha) => {
+            Stored::Blob { sha256, .. } => {
                 let referenced: bool = sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM events WHERE payload ? 'sha256' AND payload ->> 'sha256' = $1)",
                 )
-                .bind(sha.as_str())
+                .bind(sha256.as_str())
                 .fetch_one(pool)
                 .await?;
                 if !referenced {
-                    blobs.delete_key(&object.key).await?;
+                    blobs.remove(&object).await?;
                     report.removed_blobs += 1;
                 }
             }

@@ -41,6 +41,9 @@ pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
     /// Key prefix inside the bucket or directory, e.g. for one test.
     root: Path,
+    /// The directory of the local backend: its unfinished multipart files
+    /// (`key#n`) are invisible to `list`, so gc looks for them here.
+    local_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -52,10 +55,18 @@ impl std::fmt::Debug for BlobStore {
 /// One object that a garbage collection may consider.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
-    pub key: String,
-    /// The content address, for blobs (not for unfinished uploads).
-    pub sha256: Option<Sha256>,
+    pub what: Stored,
     pub age: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// A blob at its content address.
+    Blob { key: String, sha256: Sha256 },
+    /// A temporary upload object, finished or not.
+    Upload { key: String },
+    /// A local multipart part file of an upload that never finished.
+    LocalPart(std::path::PathBuf),
 }
 
 impl BlobStore {
@@ -63,6 +74,7 @@ impl BlobStore {
         Self {
             inner,
             root: Path::from(root),
+            local_dir: None,
         }
     }
 
@@ -74,7 +86,10 @@ impl BlobStore {
                     BlobError::Config(format!("cannot create {}: {e}", dir.display()))
                 })?;
                 let local = LocalFileSystem::new_with_prefix(&dir)?.with_automatic_cleanup(true);
-                Ok(Self::new(Arc::new(local), ""))
+                Ok(Self {
+                    local_dir: Some(dir),
+                    ..Self::new(Arc::new(local), "")
+                })
             }
             BlobBackend::S3 {
                 endpoint,
@@ -156,12 +171,33 @@ impl BlobStore {
             let mut listing = self.inner.list(Some(&self.path(&[prefix])));
             while let Some(meta) = listing.try_next().await? {
                 let key = meta.location.as_ref().to_owned();
-                let sha256 = (prefix == BLOB_PREFIX).then(|| sha_of(&key)).flatten();
+                let what = match (prefix, sha_of(&key)) {
+                    (BLOB_PREFIX, Some(sha256)) => Stored::Blob { key, sha256 },
+                    _ => Stored::Upload { key },
+                };
                 let age = (now - meta.last_modified).to_std().unwrap_or_default();
-                out.push(Listed { key, sha256, age });
+                out.push(Listed { what, age });
             }
         }
+        if let Some(dir) = &self.local_dir {
+            out.extend(local_parts(&dir.join(UPLOAD_PREFIX)));
+        }
         Ok(out)
+    }
+
+    /// Removes a listed object; one already gone is fine.
+    pub async fn remove(&self, listed: &Listed) -> Result<(), BlobError> {
+        match &listed.what {
+            Stored::Blob { key, .. } | Stored::Upload { key } => self.delete_key(key).await,
+            Stored::LocalPart(file) => match std::fs::remove_file(file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(BlobError::Config(format!(
+                    "cannot remove {}: {e}",
+                    file.display()
+                ))),
+            },
+        }
     }
 
     pub async fn delete_key(&self, key: &str) -> Result<(), BlobError> {
@@ -170,6 +206,24 @@ impl BlobStore {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Multipart part files (`name#n`) left in the local upload directory.
+fn local_parts(dir: &std::path::Path) -> Vec<Listed> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().contains('#'))
+        .filter_map(|entry| {
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            Some(Listed {
+                what: Stored::LocalPart(entry.path()),
+                age: modified.elapsed().unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// `…/sha256/ab/cdef…` → the digest, if the key is a well-formed address.

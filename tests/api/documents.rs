@@ -37,12 +37,23 @@ async fn title_and_tags_come_from_the_form(pool: PgPool) {
     assert_eq!(doc["type"], "pdf");
     assert_eq!(doc["added_by"], ADMIN);
     assert_eq!(doc["project"], "alpha");
-    assert_eq!(location, format!("/api/v1/projects/alpha/documents/{}", doc["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!(
+            "/api/v1/projects/alpha/documents/{}",
+            doc["id"].as_str().unwrap()
+        )
+    );
     let fetched: Value = app.get(&location, ADMIN).await.json().await.unwrap();
     assert_eq!(fetched, doc);
 
     // Without a title the file name's stem is used.
-    let untitled: Value = app.upload("alpha", ADMIN, "Bracket_V2.stl", fixture("part_ascii.stl")).await.json().await.unwrap();
+    let untitled: Value = app
+        .upload("alpha", ADMIN, "Bracket_V2.stl", fixture("part_ascii.stl"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(untitled["title"], "Bracket_V2");
     assert_eq!(untitled["tags"], json!([]));
 }
@@ -55,19 +66,43 @@ async fn malformed_forms_get_a_clear_400_and_leave_nothing(pool: PgPool) {
     let cases = [
         (Form::new().text("title", "no file"), "no file part"),
         (
-            Form::new().part("file", file_part("blueprint.pdf")).part("file", file_part("photo.png")),
+            Form::new()
+                .part("file", file_part("blueprint.pdf"))
+                .part("file", file_part("photo.png")),
             "more than one file part",
         ),
-        (Form::new().part("file", Part::bytes(fixture("photo.png"))), "no filename"),
-        (Form::new().part("file", file_part("photo.png")).text("title", "   "), "title"),
-        (Form::new().part("file", file_part("photo.png")).text("tags", "x".repeat(51)), "tag"),
+        (
+            Form::new().part("file", Part::bytes(fixture("photo.png"))),
+            "no filename",
+        ),
+        (
+            Form::new()
+                .part("file", file_part("photo.png"))
+                .text("title", "   "),
+            "title",
+        ),
+        (
+            Form::new()
+                .part("file", file_part("photo.png"))
+                .text("tags", "x".repeat(51)),
+            "tag",
+        ),
     ];
     for (form, says) in cases {
-        let detail = assert_problem(post_form(&app, "alpha", form).await, StatusCode::BAD_REQUEST).await;
+        let detail = assert_problem(
+            post_form(&app, "alpha", form).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
         assert!(detail.contains(says), "{detail}");
     }
     let not_multipart = app
-        .call(Method::POST, "/api/v1/projects/alpha/documents", Some(ADMIN), Some(json!({"file": "x"})))
+        .call(
+            Method::POST,
+            "/api/v1/projects/alpha/documents",
+            Some(ADMIN),
+            Some(json!({"file": "x"})),
+        )
         .await;
     assert_eq!(not_multipart.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.event_count().await, before);
@@ -78,46 +113,118 @@ async fn malformed_forms_get_a_clear_400_and_leave_nothing(pool: PgPool) {
 async fn patch_delete_and_restore_a_document(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
-    let doc: Value = app.upload("alpha", ADMIN, "photo.png", fixture("photo.png")).await.json().await.unwrap();
-    let path = format!("/api/v1/projects/alpha/documents/{}", doc["id"].as_str().unwrap());
+    let doc: Value = app
+        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "/api/v1/projects/alpha/documents/{}",
+        doc["id"].as_str().unwrap()
+    );
 
-    let patched = app.call(Method::PATCH, &path, Some(ADMIN), Some(json!({"title": "Gearbox", "tags": ["a", "b"]}))).await;
+    let patched = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(ADMIN),
+            Some(json!({"title": "Gearbox", "tags": ["a", "b"]})),
+        )
+        .await;
     assert_eq!(patched.status(), StatusCode::OK);
     let patched: Value = patched.json().await.unwrap();
-    assert_eq!((patched["title"].as_str(), patched["tags"].clone()), (Some("Gearbox"), json!(["a", "b"])));
+    assert_eq!(
+        (patched["title"].as_str(), patched["tags"].clone()),
+        (Some("Gearbox"), json!(["a", "b"]))
+    );
     assert_eq!(patched["revision"], 1);
-    let only_tags: Value = app.call(Method::PATCH, &path, Some(ADMIN), Some(json!({"tags": []}))).await.json().await.unwrap();
-    assert_eq!((only_tags["title"].as_str(), only_tags["tags"].clone()), (Some("Gearbox"), json!([])));
-    let bad = app.call(Method::PATCH, &path, Some(ADMIN), Some(json!({"title": ""}))).await;
+    let only_tags: Value = app
+        .call(Method::PATCH, &path, Some(ADMIN), Some(json!({"tags": []})))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (only_tags["title"].as_str(), only_tags["tags"].clone()),
+        (Some("Gearbox"), json!([]))
+    );
+    let bad = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(ADMIN),
+            Some(json!({"title": ""})),
+        )
+        .await;
     assert_problem(bad, StatusCode::BAD_REQUEST).await;
 
-    assert_eq!(app.call(Method::DELETE, &path, Some(ADMIN), None).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.call(Method::DELETE, &path, Some(ADMIN), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
     assert_problem(app.get(&path, ADMIN).await, StatusCode::NOT_FOUND).await;
-    assert_problem(app.get(&format!("{path}/content"), ADMIN).await, StatusCode::NOT_FOUND).await;
-    let listed: Value = app.get("/api/v1/projects/alpha/documents", ADMIN).await.json().await.unwrap();
+    assert_problem(
+        app.get(&format!("{path}/content"), ADMIN).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let listed: Value = app
+        .get("/api/v1/projects/alpha/documents", ADMIN)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["items"], json!([]));
     let with_deleted: Value = app
-        .get("/api/v1/projects/alpha/documents?include_deleted=true", ADMIN)
+        .get(
+            "/api/v1/projects/alpha/documents?include_deleted=true",
+            ADMIN,
+        )
         .await
         .json()
         .await
         .unwrap();
     assert!(with_deleted["items"][0]["deleted_at"].is_string());
 
-    let restored = app.call(Method::POST, &format!("{path}/restore-deleted"), Some(ADMIN), None).await;
+    let restored = app
+        .call(
+            Method::POST,
+            &format!("{path}/restore-deleted"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
     assert_eq!(restored.status(), StatusCode::OK);
     let restored: Value = restored.json().await.unwrap();
     assert!(restored["deleted_at"].is_null());
-    assert_eq!(app.get(&format!("{path}/content"), ADMIN).await.bytes().await.unwrap(), fixture("photo.png"));
+    assert_eq!(
+        app.get(&format!("{path}/content"), ADMIN)
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+        fixture("photo.png")
+    );
 
-    let types: Vec<String> = sqlx::query_scalar("SELECT event_type FROM events WHERE stream_id = $1 ORDER BY stream_version")
-        .bind(doc["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let types: Vec<String> = sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE stream_id = $1 ORDER BY stream_version",
+    )
+    .bind(doc["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap())
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(
         types,
-        ["DocumentAdded", "DocumentMetadataChanged", "DocumentMetadataChanged", "DocumentDeleted", "DocumentUndeleted"]
+        [
+            "DocumentAdded",
+            "DocumentMetadataChanged",
+            "DocumentMetadataChanged",
+            "DocumentDeleted",
+            "DocumentUndeleted"
+        ]
     );
 }
 
@@ -133,20 +240,38 @@ async fn listing_filters_and_pages(pool: PgPool) {
         ("hub_50%.glb", "model.glb", "mech"),
     ];
     for (name, file, tag) in uploads {
-        let form = Form::new().part("file", Part::bytes(fixture(file)).file_name(name)).text("tags", tag);
-        assert_eq!(post_form(&app, "alpha", form).await.status(), StatusCode::CREATED);
+        let form = Form::new()
+            .part("file", Part::bytes(fixture(file)).file_name(name))
+            .text("tags", tag);
+        assert_eq!(
+            post_form(&app, "alpha", form).await.status(),
+            StatusCode::CREATED
+        );
     }
     let titles = |body: &Value| -> Vec<String> {
-        body["items"].as_array().unwrap().iter().map(|d| d["filename"].as_str().unwrap().to_owned()).collect()
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["filename"].as_str().unwrap().to_owned())
+            .collect()
     };
     let app = &app;
     let get = |query: &'static str| async move {
-        let response = app.get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN).await;
+        let response = app
+            .get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN)
+            .await;
         assert_eq!(response.status(), StatusCode::OK, "{query}");
         response.json::<Value>().await.unwrap()
     };
-    assert_eq!(titles(&get("").await), ["hub_50%.glb", "arm.stl", "gear.png", "pier.pdf", "deck.pdf"]);
-    assert_eq!(titles(&get("?tag=structural").await), ["gear.png", "deck.pdf"]);
+    assert_eq!(
+        titles(&get("").await),
+        ["hub_50%.glb", "arm.stl", "gear.png", "pier.pdf", "deck.pdf"]
+    );
+    assert_eq!(
+        titles(&get("?tag=structural").await),
+        ["gear.png", "deck.pdf"]
+    );
     assert_eq!(titles(&get("?type=pdf").await), ["pier.pdf", "deck.pdf"]);
     assert_eq!(titles(&get("?type=stl&tag=mech").await), ["arm.stl"]);
     assert_eq!(titles(&get("?q=50%25").await), ["hub_50%.glb"]);
@@ -155,16 +280,36 @@ async fn listing_filters_and_pages(pool: PgPool) {
     let mut seen = Vec::new();
     let mut next = Some(String::new());
     while let Some(cursor) = next {
-        let query = if cursor.is_empty() { "?limit=2".to_owned() } else { format!("?limit=2&cursor={cursor}") };
-        let page: Value = app.get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN).await.json().await.unwrap();
+        let query = if cursor.is_empty() {
+            "?limit=2".to_owned()
+        } else {
+            format!("?limit=2&cursor={cursor}")
+        };
+        let page: Value = app
+            .get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN)
+            .await
+            .json()
+            .await
+            .unwrap();
         assert!(page["items"].as_array().unwrap().len() <= 2);
         seen.extend(titles(&page));
         next = page["next_cursor"].as_str().map(str::to_owned);
     }
-    assert_eq!(seen, ["hub_50%.glb", "arm.stl", "gear.png", "pier.pdf", "deck.pdf"]);
+    assert_eq!(
+        seen,
+        ["hub_50%.glb", "arm.stl", "gear.png", "pier.pdf", "deck.pdf"]
+    );
 
-    for query in ["?type=exe", "?limit=0", "?limit=201", "?cursor=nonsense", "?include_deleted=maybe"] {
-        let response = app.get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN).await;
+    for query in [
+        "?type=exe",
+        "?limit=0",
+        "?limit=201",
+        "?cursor=nonsense",
+        "?include_deleted=maybe",
+    ] {
+        let response = app
+            .get(&format!("/api/v1/projects/alpha/documents{query}"), ADMIN)
+            .await;
         assert_problem(response, StatusCode::BAD_REQUEST).await;
     }
 }
@@ -178,15 +323,29 @@ async fn document_visibility_follows_project_roles(pool: PgPool) {
     for (user, role) in [("vic", "viewer"), ("eda", "editor"), ("adam", "admin")] {
         app.set_member("alpha", ADMIN, user, role).await;
     }
-    let doc: Value = app.upload("alpha", ADMIN, "photo.png", fixture("photo.png")).await.json().await.unwrap();
-    let path = format!("/api/v1/projects/alpha/documents/{}", doc["id"].as_str().unwrap());
+    let doc: Value = app
+        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "/api/v1/projects/alpha/documents/{}",
+        doc["id"].as_str().unwrap()
+    );
     let reads = [
         "/api/v1/projects/alpha/documents".to_owned(),
         path.clone(),
         format!("{path}/content"),
     ];
     // (user, may read, may write)
-    let matrix = [("stranger", false, false), ("vic", true, false), ("eda", true, true), ("adam", true, true), (ADMIN, true, true)];
+    let matrix = [
+        ("stranger", false, false),
+        ("vic", true, false),
+        ("eda", true, true),
+        ("adam", true, true),
+        (ADMIN, true, true),
+    ];
     for (user, may_read, may_write) in matrix {
         for read in &reads {
             let response = app.get(read, user).await;
@@ -196,9 +355,22 @@ async fn document_visibility_follows_project_roles(pool: PgPool) {
                 assert_problem(response, StatusCode::NOT_FOUND).await;
             }
         }
-        let denied = if may_read { StatusCode::FORBIDDEN } else { StatusCode::NOT_FOUND };
-        let upload = app.upload("alpha", user, "new.png", fixture("photo.png")).await;
-        let patch = app.call(Method::PATCH, &path, Some(user), Some(json!({"title": format!("by {user}")}))).await;
+        let denied = if may_read {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        let upload = app
+            .upload("alpha", user, "new.png", fixture("photo.png"))
+            .await;
+        let patch = app
+            .call(
+                Method::PATCH,
+                &path,
+                Some(user),
+                Some(json!({"title": format!("by {user}")})),
+            )
+            .await;
         if may_write {
             assert_eq!(upload.status(), StatusCode::CREATED, "{user} upload");
             assert_eq!(patch.status(), StatusCode::OK, "{user} patch");
@@ -207,13 +379,28 @@ async fn document_visibility_follows_project_roles(pool: PgPool) {
             assert_problem(patch, denied).await;
             let delete = app.call(Method::DELETE, &path, Some(user), None).await;
             assert_problem(delete, denied).await;
-            let restore = app.call(Method::POST, &format!("{path}/restore-deleted"), Some(user), None).await;
+            let restore = app
+                .call(
+                    Method::POST,
+                    &format!("{path}/restore-deleted"),
+                    Some(user),
+                    None,
+                )
+                .await;
             assert_problem(restore, denied).await;
         }
     }
     // A document id from another project is not found through this one.
     app.create_project("beta").await;
-    let other = format!("/api/v1/projects/beta/documents/{}", doc["id"].as_str().unwrap());
+    let other = format!(
+        "/api/v1/projects/beta/documents/{}",
+        doc["id"].as_str().unwrap()
+    );
     assert_problem(app.get(&other, ADMIN).await, StatusCode::NOT_FOUND).await;
-    assert_problem(app.get("/api/v1/projects/alpha/documents/not-a-uuid", ADMIN).await, StatusCode::NOT_FOUND).await;
+    assert_problem(
+        app.get("/api/v1/projects/alpha/documents/not-a-uuid", ADMIN)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }

@@ -84,6 +84,17 @@ pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
 }
 
 impl TestApp {
+    /// A client for a server started elsewhere (e.g. in its own process).
+    pub fn attach(pool: PgPool, address: String) -> TestApp {
+        TestApp {
+            address,
+            pool,
+            keys: Keys::new(&Secret::new(SECRET.into())),
+            client: reqwest::Client::new(),
+            blobs: BlobStore::in_memory(),
+        }
+    }
+
     /// A valid token for `user`; `admin` may create projects.
     pub fn token(&self, user: &str, admin: bool) -> String {
         self.keys.issue(
@@ -177,15 +188,25 @@ impl TestApp {
     /// Objects in the blob store: (content-addressed blobs, unfinished uploads).
     pub async fn blob_counts(&self) -> (usize, usize) {
         let listed = self.blobs.list().await.unwrap();
-        let blobs = listed.iter().filter(|o| o.sha256.is_some()).count();
+        let blobs = listed
+            .iter()
+            .filter(|o| matches!(o.what, stockage::blobs::Stored::Blob { .. }))
+            .count();
         (blobs, listed.len() - blobs)
     }
 
     pub async fn event_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&self.pool).await.unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/fixtures/files/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/fixtures/files/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }

@@ -8,3 +8,4 @@ mod event_store;
 mod projections;
 mod projects;
 mod storage;
+mod uploads;
