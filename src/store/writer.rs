@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Acquire, PgConnection, PgPool, Postgres};
 use stockage_events::{
     GENESIS_HASH, Hash, RecordedEvent, SCHEMA_VERSION, canonical_bytes, chain_hash,
 };
@@ -28,10 +29,27 @@ pub(super) async fn run(
     mut queue: mpsc::Receiver<Pending>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Under load the writer keeps its connection from batch to batch.
+    let mut held: Option<PoolConnection<Postgres>> = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         metrics::histogram!("stockage_append_batch_size").record(batch.len() as f64);
         let appends: Vec<&Append> = batch.iter().map(|p| &p.append).collect();
-        let outcomes = match write_batch(&pool, &projectors, &appends).await {
+        let conn = match held.take() {
+            Some(conn) => Ok(conn),
+            None => pool.acquire().await,
+        };
+        let written = match conn {
+            Ok(mut conn) => {
+                let written = write_batch(&mut conn, &projectors, &appends).await;
+                // Kept while appends keep coming; back to the pool when idle.
+                if written.is_ok() && !queue.is_empty() {
+                    held = Some(conn);
+                }
+                written
+            }
+            Err(error) => Err(error),
+        };
+        let outcomes = match written {
             Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::error!(%error, "append transaction failed");
@@ -50,13 +68,13 @@ pub(super) async fn run(
 
 /// Writes the batch, retrying without each append the projectors refuse.
 async fn write_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     projectors: &[Box<dyn Projector>],
     appends: &[&Append],
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut refused: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
     loop {
-        match try_batch(pool, projectors, appends, &mut refused).await? {
+        match try_batch(conn, projectors, appends, &mut refused).await? {
             Attempt::Committed(mut recorded) => {
                 let outcomes = refused
                     .into_iter()
@@ -90,23 +108,18 @@ enum Attempt {
 }
 
 async fn try_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     projectors: &[Box<dyn Projector>],
     appends: &[&Append],
     refused: &mut [Option<AppendError>],
 ) -> Result<Attempt, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(APPEND_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    let (mut position, mut prev_hash) = head(&mut tx).await?;
+    let mut tx = conn.begin().await?;
     let live = |i: &usize| refused[*i].is_none();
     let streams: Vec<Uuid> = (0..appends.len())
         .filter(live)
         .map(|i| appends[i].stream_id)
         .collect();
-    let mut versions = stream_versions(&mut tx, &streams).await?;
+    let (mut position, mut prev_hash, mut versions) = begin_append(&mut tx, &streams).await?;
 
     let now = now_micros();
     let mut recorded: Vec<Vec<RecordedEvent>> = appends.iter().map(|_| Vec::new()).collect();
@@ -153,7 +166,7 @@ async fn try_batch(
         return Ok(Attempt::Committed(recorded));
     }
 
-    insert(&mut tx, recorded.iter().flatten()).await?;
+    insert_and_notify(&mut tx, recorded.iter().flatten()).await?;
     for (index, events) in recorded.iter().enumerate() {
         for event in events {
             match apply_all(projectors, &mut tx, event).await {
@@ -174,38 +187,34 @@ async fn try_batch(
             }
         }
     }
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(NOTIFY_CHANNEL)
-        .bind(position.to_string())
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(Attempt::Committed(recorded))
 }
 
-/// The newest position and its hash, read under the append lock.
-async fn head(conn: &mut PgConnection) -> Result<(i64, Hash), sqlx::Error> {
-    let last: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
-            .fetch_optional(conn)
-            .await?;
-    Ok(match last {
-        Some((position, hash)) => (position, hash.try_into().unwrap_or(GENESIS_HASH)),
-        None => (0, GENESIS_HASH),
-    })
-}
-
-async fn stream_versions(
+/// Takes the append lock, then reads the head of the log and the version
+/// of each stream (see the `stockage_begin_append` migration).
+async fn begin_append(
     conn: &mut PgConnection,
     streams: &[Uuid],
-) -> Result<HashMap<Uuid, i64>, sqlx::Error> {
-    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT stream_id, max(stream_version) FROM events WHERE stream_id = ANY($1) GROUP BY stream_id",
-    )
-    .bind(streams)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().collect())
+) -> Result<(i64, Hash, HashMap<Uuid, i64>), sqlx::Error> {
+    type Row = (Option<i64>, Option<Vec<u8>>, Option<Uuid>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as("SELECT * FROM stockage_begin_append($1, $2)")
+        .bind(APPEND_LOCK)
+        .bind(streams)
+        .fetch_all(conn)
+        .await?;
+    let (position, hash) = match rows.first() {
+        Some((Some(position), Some(hash), ..)) => (
+            *position,
+            hash.as_slice().try_into().unwrap_or(GENESIS_HASH),
+        ),
+        _ => (0, GENESIS_HASH),
+    };
+    let versions = rows
+        .into_iter()
+        .filter_map(|(_, _, stream, version)| Some((stream?, version?)))
+        .collect();
+    Ok((position, hash, versions))
 }
 
 /// PostgreSQL keeps microseconds; hash exactly what it will return.
@@ -215,8 +224,9 @@ fn now_micros() -> OffsetDateTime {
         .unwrap_or(now)
 }
 
-/// All events of the batch in one statement.
-async fn insert<'a>(
+/// All events of the batch in one statement, which also notifies
+/// listeners (delivered on commit) of the new head.
+async fn insert_and_notify<'a>(
     conn: &mut PgConnection,
     events: impl Iterator<Item = &'a RecordedEvent> + Clone,
 ) -> Result<(), sqlx::Error> {
@@ -227,10 +237,14 @@ async fn insert<'a>(
         events.clone().map(f).collect()
     }
     sqlx::query(
-        "INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
-             schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
-             $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[], $13::bytea[], $14::bytea[])",
+        "WITH inserted AS (
+             INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
+                 schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
+             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
+                 $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
+                 $13::bytea[], $14::bytea[])
+             RETURNING position)
+         SELECT pg_notify($15, max(position)::text) FROM inserted",
     )
     .bind(column(&events, |e| e.position))
     .bind(column(&events, |e| e.event_id))
@@ -246,6 +260,7 @@ async fn insert<'a>(
     .bind(column(&events, |e| e.recorded_at))
     .bind(column(&events, |e| e.prev_hash.as_slice()))
     .bind(column(&events, |e| e.hash.as_slice()))
+    .bind(NOTIFY_CHANNEL)
     .execute(conn)
     .await?;
     Ok(())
