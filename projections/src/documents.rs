@@ -41,9 +41,11 @@ impl Projector for DocumentsProjector {
                 tags,
             } => {
                 sqlx::query(
-                    "INSERT INTO project_resources (id, project_id, title, filename, kind, content_type, size,
-                         sha256, revision, tags, added_by, updated_by, created_at, updated_at, deleted_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10, $11, $11, NULL)",
+                    "WITH added AS (
+                         INSERT INTO project_resources (id, project_id, title, filename, kind, content_type, size,
+                             sha256, revision, tags, added_by, updated_by, created_at, updated_at, deleted_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $10, $11, $11, NULL))
+                     INSERT INTO tags (project_id, document_id, name) SELECT $2, $1, unnest($9::text[])",
                 )
                 .bind(id)
                 .bind(recorded.project_id)
@@ -58,24 +60,29 @@ impl Projector for DocumentsProjector {
                 .bind(at)
                 .execute(&mut *conn)
                 .await?;
-                replace_tags(conn, recorded, tags).await
+                Ok(())
             }
             Event::DocumentMetadataChanged { title, tags } => {
+                // Tags, when given, replace the old ones: those not kept go,
+                // new ones come; all in the statement that updates the row.
                 sqlx::query(
-                    "UPDATE project_resources SET title = coalesce($2, title), tags = coalesce($3, tags),
-                         updated_by = $4, updated_at = $5 WHERE id = $1",
+                    "WITH changed AS (
+                         UPDATE project_resources SET title = coalesce($2, title), tags = coalesce($3, tags),
+                             updated_by = $4, updated_at = $5 WHERE id = $1),
+                     dropped AS (
+                         DELETE FROM tags WHERE $3::text[] IS NOT NULL AND document_id = $1 AND NOT (name = ANY ($3)))
+                     INSERT INTO tags (project_id, document_id, name) SELECT $6, $1, unnest($3::text[])
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(id)
                 .bind(title)
                 .bind(tags)
                 .bind(actor)
                 .bind(at)
+                .bind(recorded.project_id)
                 .execute(&mut *conn)
                 .await?;
-                match tags {
-                    Some(tags) => replace_tags(conn, recorded, tags).await,
-                    None => Ok(()),
-                }
+                Ok(())
             }
             Event::DocumentDeleted {} | Event::DocumentUndeleted {} => {
                 let deleted = matches!(event, Event::DocumentDeleted {}).then_some(at);
@@ -96,24 +103,4 @@ impl Projector for DocumentsProjector {
             | Event::MemberRemoved { .. } => Ok(()),
         }
     }
-}
-
-async fn replace_tags(
-    conn: &mut PgConnection,
-    recorded: &RecordedEvent,
-    tags: &[String],
-) -> Result<(), ProjectionError> {
-    sqlx::query("DELETE FROM tags WHERE document_id = $1")
-        .bind(recorded.stream_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query(
-        "INSERT INTO tags (project_id, document_id, name) SELECT $1, $2, unnest($3::text[])",
-    )
-    .bind(recorded.project_id)
-    .bind(recorded.stream_id)
-    .bind(tags)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }

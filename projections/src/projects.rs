@@ -52,41 +52,41 @@ impl Projector for ProjectsProjector {
                 .await?;
                 return Ok(());
             }
-            Event::MemberAdded { user_id, role } => {
-                sqlx::query(
-                    "INSERT INTO project_team (project_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(project)
-                .bind(user_id.as_str())
-                .bind(role.as_str())
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Event::MemberRoleChanged { user_id, to, .. } => {
-                sqlx::query(
-                    "UPDATE project_team SET role = $3 WHERE project_id = $1 AND user_id = $2",
-                )
-                .bind(project)
-                .bind(user_id.as_str())
-                .bind(to.as_str())
-                .execute(&mut *conn)
-                .await?;
-            }
-            Event::MemberRemoved { user_id, .. } => {
-                sqlx::query("DELETE FROM project_team WHERE project_id = $1 AND user_id = $2")
-                    .bind(project)
-                    .bind(user_id.as_str())
-                    .execute(&mut *conn)
-                    .await?;
-            }
+            Event::MemberAdded { .. }
+            | Event::MemberRoleChanged { .. }
+            | Event::MemberRemoved { .. } => {}
             Event::DocumentAdded { .. }
             | Event::DocumentMetadataChanged { .. }
             | Event::DocumentDeleted {}
             | Event::DocumentUndeleted {} => return Ok(()),
         }
-        sqlx::query("UPDATE projects SET updated_at = $2 WHERE id = $1")
+        // Each team change also touches the project's updated_at: one
+        // statement, one round trip.
+        let (user, role, sql) = match event {
+            Event::MemberAdded { user_id, role } => (
+                user_id,
+                Some(role),
+                "WITH touched AS (UPDATE projects SET updated_at = $4 WHERE id = $1)
+                 INSERT INTO project_team (project_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+            ),
+            Event::MemberRoleChanged { user_id, to, .. } => (
+                user_id,
+                Some(to),
+                "WITH touched AS (UPDATE projects SET updated_at = $4 WHERE id = $1)
+                 UPDATE project_team SET role = $3 WHERE project_id = $1 AND user_id = $2",
+            ),
+            Event::MemberRemoved { user_id, .. } => (
+                user_id,
+                None,
+                "WITH touched AS (UPDATE projects SET updated_at = $4 WHERE id = $1)
+                 DELETE FROM project_team WHERE project_id = $1 AND user_id = $2 AND $3::text IS NULL",
+            ),
+            _ => return Ok(()),
+        };
+        sqlx::query(sql)
             .bind(project)
+            .bind(user.as_str())
+            .bind(role.map(|r| r.as_str()))
             .bind(at)
             .execute(&mut *conn)
             .await?;

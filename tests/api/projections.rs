@@ -4,10 +4,14 @@ use async_trait::async_trait;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use sqlx::{PgConnection, PgPool};
+use stockage::commands;
+use stockage::domain::document::{Document, DocumentCommand, NewFile};
 use stockage::domain::project::ProjectCommand;
 use stockage::projects;
 use stockage::store::EventStore;
-use stockage_events::{Event, EventMeta, ProjectSlug, RecordedEvent, Role, UserId};
+use stockage_events::{
+    Event, EventMeta, FileKind, ProjectSlug, RecordedEvent, Role, Sha256, UserId,
+};
 use stockage_projections::{Kind, ProjectionError, Projector, inline_projectors, rebuild, runner};
 use uuid::Uuid;
 
@@ -62,6 +66,49 @@ async fn random_history(store: &EventStore, seed: u64) {
         // Domain refusals (last owner, not a manager…) are expected here.
         let _ = projects::execute(store, project, command, meta(&by)).await;
     }
+    random_documents(store, &project_ids, &mut rng).await;
+}
+
+/// Documents come and go in the same projects: added, retitled, retagged,
+/// deleted and brought back, in random order.
+async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRng) {
+    let mut documents: Vec<(Uuid, Uuid)> = Vec::new();
+    for n in 0..120 {
+        let by = user(rng.random_range(0..3));
+        let pick = rng.random_range(0..10);
+        let (document, project, command) = if documents.is_empty() || pick < 3 {
+            let project = projects[rng.random_range(0..projects.len())];
+            let file = NewFile {
+                filename: format!("part-{n}.stl"),
+                kind: FileKind::Stl,
+                size: rng.random_range(1..1_000_000),
+                sha256: Sha256::from_digest(rng.random()),
+            };
+            let tags = (0..rng.random_range(0..3))
+                .map(|t| format!("tag{t}"))
+                .collect();
+            let command = DocumentCommand::Add {
+                file,
+                title: format!("Part {n}"),
+                tags,
+            };
+            documents.push((Uuid::now_v7(), project));
+            let (document, project) = *documents.last().unwrap();
+            (document, project, command)
+        } else {
+            let (document, project) = documents[rng.random_range(0..documents.len())];
+            let command = match pick {
+                3..=5 => DocumentCommand::ChangeMetadata {
+                    title: rng.random_bool(0.5).then(|| format!("Renamed {n}")),
+                    tags: rng.random_bool(0.5).then(|| vec![format!("t{}", n % 4)]),
+                },
+                6 | 7 => DocumentCommand::Delete,
+                _ => DocumentCommand::Undelete,
+            };
+            (document, project, command)
+        };
+        let _ = commands::execute::<Document>(store, document, project, command, meta(&by)).await;
+    }
 }
 
 async fn count(pool: &PgPool, sql: &'static str) -> i64 {
@@ -73,6 +120,15 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
     let store = EventStore::start(pool.clone(), inline_projectors());
     random_history(&store, 7).await;
     assert!(count(&pool, "SELECT count(*) FROM project_team").await > 4);
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM project_resources WHERE deleted_at IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    assert!(count(&pool, "SELECT count(*) FROM tags").await > 0);
 
     let projectors = inline_projectors();
     let last = rebuild::rebuild(&pool, &projectors, "rebuild_test", |_, _| {})
@@ -91,11 +147,15 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
         .execute(&pool)
         .await
         .unwrap();
+    sqlx::query("UPDATE project_resources SET title = 'tampered' WHERE id = (SELECT document_id FROM tags LIMIT 1)")
+        .execute(&pool)
+        .await
+        .unwrap();
     assert_eq!(
         rebuild::differences(&pool, &projectors, "rebuild_test")
             .await
             .unwrap(),
-        vec!["project_team"]
+        vec!["project_team", "project_resources"]
     );
 }
 
