@@ -1,19 +1,33 @@
-//! The one gate every document handler goes through: it loads the project
-//! membership and the document together and answers 404 for anything the
-//! caller may not see, 403 for a visible document they may not change.
+//! The one gate every document handler goes through: it loads the caller's
+//! membership, the document and its ACL, decides the caller's permission
+//! (`permissions::effective`) and answers 404 for anything the caller may
+//! not see, 403 for a visible document they may not act on as asked.
 use serde::Serialize;
 use sqlx::PgPool;
-use stockage_events::{FileKind, Role, Sha256, UserId};
+use stockage_events::{FileKind, Permission, Principal, Sha256, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::api::ApiError;
+use crate::permissions::{AclEntry, effective};
 use crate::projects::{self, Membership};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
     Read,
     Write,
+    /// Manage the document's ACL.
+    Admin,
+}
+
+impl Need {
+    fn minimum(self) -> Permission {
+        match self {
+            Need::Read => Permission::Read,
+            Need::Write => Permission::Write,
+            Need::Admin => Permission::Admin,
+        }
+    }
 }
 
 /// A row of `project_resources`.
@@ -34,9 +48,27 @@ pub struct DocumentRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub deleted_at: Option<OffsetDateTime>,
+    /// The ACL, as two parallel arrays loaded with the row.
+    #[sqlx(default)]
+    pub acl_principals: Vec<String>,
+    #[sqlx(default)]
+    pub acl_permissions: Vec<String>,
 }
 
 impl DocumentRow {
+    pub fn acl(&self) -> Result<Vec<AclEntry>, ApiError> {
+        self.acl_principals
+            .iter()
+            .zip(&self.acl_permissions)
+            .map(|(principal, permission)| {
+                Ok(AclEntry {
+                    principal: Principal::parse(principal).map_err(ApiError::internal)?,
+                    permission: Permission::parse(permission).map_err(ApiError::internal)?,
+                })
+            })
+            .collect()
+    }
+
     pub fn sha256(&self) -> Result<Sha256, ApiError> {
         Sha256::parse(&self.sha256).map_err(ApiError::internal)
     }
@@ -53,45 +85,45 @@ impl DocumentRow {
 pub const DOCUMENT_COLUMNS: &str = "id, project_id, title, filename, kind, content_type, size, sha256, revision, \
      tags, added_by, updated_by, created_at, updated_at, deleted_at";
 
+/// The document's columns plus its ACL, in one query.
+const DOCUMENT_WITH_ACL: &str = "SELECT r.id, r.project_id, r.title, r.filename, r.kind, r.content_type, r.size, \
+     r.sha256, r.revision, r.tags, r.added_by, r.updated_by, r.created_at, r.updated_at, r.deleted_at, \
+     ARRAY(SELECT a.principal FROM document_acl a WHERE a.document_id = r.id ORDER BY a.principal) AS acl_principals, \
+     ARRAY(SELECT a.permission FROM document_acl a WHERE a.document_id = r.id ORDER BY a.principal) AS acl_permissions \
+     FROM project_resources r WHERE r.id = $1 AND r.project_id = $2";
+
 /// A document the caller may act on as asked.
 pub struct DocumentAccess {
     pub membership: Membership,
     pub document: DocumentRow,
+    pub permission: Permission,
 }
 
-/// Whether the caller may do `need` in a project where they have `role`.
-pub fn allows(role: Role, need: Need) -> bool {
-    match need {
-        Need::Read => true,
-        Need::Write => role.can_write(),
-    }
+/// Counts and logs a refusal (never file contents).
+fn denied(user: &UserId, action: &'static str, document: Option<Uuid>, project: &str) {
+    metrics::counter!("stockage_access_denied_total", "action" => action).increment(1);
+    tracing::info!(user = %user, action, ?document, project, "access denied");
 }
 
-/// The project (for a member) with the caller's right to `need` checked.
+/// The project (for a member) for adding documents to it, which the
+/// project role decides: editors and up.
 pub async fn project(
     pool: &PgPool,
     slug: &str,
     user: &UserId,
-    need: Need,
+    action: &'static str,
 ) -> Result<Membership, ApiError> {
-    let membership = projects::membership(pool, slug, user).await?;
-    if !allows(membership.role, need) {
-        return Err(forbidden(&membership, need));
+    let membership = projects::membership(pool, slug, user)
+        .await
+        .inspect_err(|_| denied(user, action, None, slug))?;
+    if !membership.role.can_write() {
+        denied(user, action, None, slug);
+        return Err(ApiError::Forbidden(format!(
+            "adding documents needs the editor role or higher; you are {}",
+            membership.role
+        )));
     }
     Ok(membership)
-}
-
-fn forbidden(membership: &Membership, need: Need) -> ApiError {
-    let action = match need {
-        Need::Read => "reading",
-        Need::Write => "changing documents",
-    };
-    tracing::info!(role = %membership.role, project = %membership.project.slug, action, "access denied");
-    metrics::counter!("stockage_access_denied_total", "action" => action).increment(1);
-    ApiError::Forbidden(format!(
-        "{action} needs the editor role or higher; you are {}",
-        membership.role
-    ))
 }
 
 /// The document `id` of project `slug`, if the caller may `need` it.
@@ -102,25 +134,36 @@ pub async fn document(
     id: &str,
     user: &UserId,
     need: Need,
+    action: &'static str,
 ) -> Result<DocumentAccess, ApiError> {
-    let membership = projects::membership(pool, slug, user).await?;
     let not_found = || ApiError::NotFound(format!("document {id:?} not found"));
-    let id: Uuid = id.parse().map_err(|_| not_found())?;
-    let sql = format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM project_resources WHERE id = $1 AND project_id = $2"
-    );
-    let document: DocumentRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
+    let membership = projects::membership(pool, slug, user)
+        .await
+        .inspect_err(|_| denied(user, action, None, slug))?;
+    let Ok(document_id) = id.parse::<Uuid>() else {
+        return Err(not_found());
+    };
+    let document: DocumentRow = sqlx::query_as(DOCUMENT_WITH_ACL)
+        .bind(document_id)
         .bind(membership.project.id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(not_found)?;
-    if !allows(membership.role, need) {
-        return Err(forbidden(&membership, need));
+    let (permission, _) = effective(user, Some(membership.role), &document.acl()?);
+    if permission < need.minimum() {
+        denied(user, action, Some(document_id), slug);
+        if permission == Permission::None {
+            return Err(not_found());
+        }
+        return Err(ApiError::Forbidden(format!(
+            "this needs {} permission on the document; you have {permission}",
+            need.minimum()
+        )));
     }
     Ok(DocumentAccess {
         membership,
         document,
+        permission,
     })
 }
 

@@ -3,7 +3,7 @@
 use actix_multipart::Multipart;
 use futures_util::TryStreamExt;
 use sqlx::PgPool;
-use stockage_events::FileKind;
+use stockage_events::{FileKind, UserId};
 use time::OffsetDateTime;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use crate::access::{DOCUMENT_COLUMNS, DocumentRow};
 use crate::api::ApiError;
 use crate::blobs::{BlobError, BlobStore, Staged, StoredBlob};
 use crate::policy::{self, FileName, PolicyError, Sniffer};
+use crate::projects::Membership;
 
 const MAX_TITLE: usize = 200;
 const MAX_TAG: usize = 50;
@@ -249,9 +250,13 @@ fn like_pattern(q: &str) -> String {
 }
 
 /// One page of a project's documents and the cursor of the next page.
+/// Only documents the caller may read are listed: the permission rules run
+/// inside the query (`stockage_permission`), so a hidden document never
+/// reaches a page or a cursor.
 pub async fn list(
     pool: &PgPool,
-    project_id: Uuid,
+    membership: &Membership,
+    user: &UserId,
     filter: &ListFilter,
 ) -> Result<(Vec<DocumentRow>, Option<Cursor>), ApiError> {
     let sql = format!(
@@ -262,11 +267,12 @@ pub async fn list(
            AND ($4::text IS NULL OR title ILIKE $4 OR filename ILIKE $4)
            AND ($5 OR deleted_at IS NULL)
            AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7))
+           AND stockage_permission(id, $9, $10) <> 'none'
          ORDER BY created_at DESC, id DESC
          LIMIT $8"
     );
     let mut rows: Vec<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(project_id)
+        .bind(membership.project.id)
         .bind(&filter.tag)
         .bind(filter.kind.map(FileKind::as_str))
         .bind(filter.q.as_deref().map(like_pattern))
@@ -274,6 +280,8 @@ pub async fn list(
         .bind(filter.after.map(|c| c.created_at))
         .bind(filter.after.map(|c| c.id))
         .bind(filter.limit + 1)
+        .bind(user.as_str())
+        .bind(membership.role.as_str())
         .fetch_all(pool)
         .await?;
     let next = if rows.len() as i64 > filter.limit {

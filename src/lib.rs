@@ -10,6 +10,7 @@ pub mod commands;
 pub mod db;
 pub mod documents;
 pub mod domain;
+pub mod permissions;
 pub mod policy;
 pub mod projects;
 pub mod settings;

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::types::{FileKind, ProjectSlug, Role, Sha256, UserId};
+use crate::types::{FileKind, Permission, Principal, ProjectSlug, Role, Sha256, UserId};
 
 /// The schema version written with every new event. Older versions are
 /// upcast in [`Event::decode`] so stored events stay readable forever.
@@ -53,6 +53,15 @@ pub enum Event {
     /// Soft delete: the document and its blobs stay, hidden.
     DocumentDeleted {},
     DocumentUndeleted {},
+    /// The document's ACL now gives `principal` exactly `permission`.
+    AclEntryGranted {
+        principal: Principal,
+        permission: Permission,
+    },
+    /// The document's ACL no longer mentions `principal`.
+    AclEntryRevoked {
+        principal: Principal,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +80,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 8] = [
+    pub const TYPES: [&'static str; 10] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -80,6 +89,8 @@ impl Event {
         "DocumentMetadataChanged",
         "DocumentDeleted",
         "DocumentUndeleted",
+        "AclEntryGranted",
+        "AclEntryRevoked",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -92,6 +103,8 @@ impl Event {
             Event::DocumentMetadataChanged { .. } => "DocumentMetadataChanged",
             Event::DocumentDeleted {} => "DocumentDeleted",
             Event::DocumentUndeleted {} => "DocumentUndeleted",
+            Event::AclEntryGranted { .. } => "AclEntryGranted",
+            Event::AclEntryRevoked { .. } => "AclEntryRevoked",
         }
     }
 

@@ -11,4 +11,4 @@ mod types;
 pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, verify_chain};
 pub use envelope::{EventMeta, NewEvent, RecordedEvent};
 pub use event::{DecodeError, Event, SCHEMA_VERSION};
-pub use types::{FileKind, ParseError, ProjectSlug, Role, Sha256, UserId};
+pub use types::{FileKind, ParseError, Permission, Principal, ProjectSlug, Role, Sha256, UserId};

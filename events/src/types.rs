@@ -306,3 +306,102 @@ impl fmt::Display for FileKind {
         f.write_str(self.as_str())
     }
 }
+
+/// What a principal may do with a document, in increasing power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Denies: the document is hidden.
+    None,
+    Read,
+    Write,
+    /// Read, write, and manage the document's ACL.
+    Admin,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 4] = [
+        Permission::None,
+        Permission::Read,
+        Permission::Write,
+        Permission::Admin,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "permission {raw:?} is not one of none, read, write, admin"
+                ))
+            })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::None => "none",
+            Permission::Read => "read",
+            Permission::Write => "write",
+            Permission::Admin => "admin",
+        }
+    }
+
+    /// What a project role may do where no ACL entry says otherwise.
+    pub fn default_for(role: Role) -> Self {
+        match role {
+            Role::Viewer => Permission::Read,
+            Role::Editor => Permission::Write,
+            Role::Admin | Role::Owner => Permission::Admin,
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whom an ACL entry is about: one user, or everyone with a project role.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Principal {
+    User(UserId),
+    Role(Role),
+}
+
+impl Principal {
+    /// `user:<id>` or `role:<role>`.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw.split_once(':') {
+            Some(("user", id)) => Ok(Principal::User(UserId::parse(id)?)),
+            Some(("role", role)) => Ok(Principal::Role(Role::parse(role)?)),
+            _ => Err(ParseError(format!(
+                "principal {raw:?} must be user:<id> or role:<viewer|editor|admin|owner>"
+            ))),
+        }
+    }
+}
+
+impl TryFrom<String> for Principal {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Principal> for String {
+    fn from(value: Principal) -> Self {
+        value.to_string()
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::User(id) => write!(f, "user:{id}"),
+            Principal::Role(role) => write!(f, "role:{role}"),
+        }
+    }
+}

@@ -98,6 +98,8 @@ impl Projector for DocumentsProjector {
                 Ok(())
             }
             Event::ProjectCreated { .. }
+            | Event::AclEntryGranted { .. }
+            | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. } => Ok(()),

@@ -3,6 +3,7 @@
 //! projectors, and rebuilding read models from position 0.
 #![forbid(unsafe_code)]
 
+mod acl;
 mod documents;
 pub mod log;
 mod projects;
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use stockage_events::{DecodeError, Event, RecordedEvent};
 
+pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 
@@ -69,7 +71,11 @@ pub trait Projector: Send + Sync {
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
-    vec![Box::new(ProjectsProjector), Box::new(DocumentsProjector)]
+    vec![
+        Box::new(ProjectsProjector),
+        Box::new(DocumentsProjector),
+        Box::new(AclProjector),
+    ]
 }
 
 /// Runs each projector on one event.

@@ -58,7 +58,9 @@ impl Projector for ProjectsProjector {
             Event::DocumentAdded { .. }
             | Event::DocumentMetadataChanged { .. }
             | Event::DocumentDeleted {}
-            | Event::DocumentUndeleted {} => return Ok(()),
+            | Event::DocumentUndeleted {}
+            | Event::AclEntryGranted { .. }
+            | Event::AclEntryRevoked { .. } => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::commands;
 use crate::documents::{self, Cursor, ListFilter};
 use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::projects;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -57,7 +58,7 @@ pub async fn upload(
     slug: web::Path<String>,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let membership = access::project(state.pool(), &slug, &user.id, Need::Write).await?;
+    let membership = access::project(state.pool(), &slug, &user.id, "upload").await?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -116,7 +117,7 @@ pub async fn list(
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let membership = access::project(state.pool(), &slug, &user.id, Need::Read).await?;
+    let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -139,7 +140,7 @@ pub async fn list(
         after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
         limit,
     };
-    let (rows, next) = documents::list(state.pool(), membership.project.id, &filter).await?;
+    let (rows, next) = documents::list(state.pool(), &membership, &user.id, &filter).await?;
     let items = rows
         .iter()
         .map(|row| DocumentView::new(&membership.project.slug, row))
@@ -159,7 +160,7 @@ pub async fn get(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read)
+    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read, "get")
         .await?
         .live()?;
     Ok(HttpResponse::Ok().json(doc.view()))
@@ -183,9 +184,16 @@ pub async fn patch(
     path: web::Path<(String, String)>,
     body: web::Json<PatchDocument>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write)
-        .await?
-        .live()?;
+    let doc = access::document(
+        state.pool(),
+        &path.0,
+        &path.1,
+        &user.id,
+        Need::Write,
+        "patch",
+    )
+    .await?
+    .live()?;
     let body = body.into_inner();
     let command = DocumentCommand::ChangeMetadata {
         title: body
@@ -222,9 +230,16 @@ pub async fn delete(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write)
-        .await?
-        .live()?;
+    let doc = access::document(
+        state.pool(),
+        &path.0,
+        &path.1,
+        &user.id,
+        Need::Write,
+        "delete",
+    )
+    .await?
+    .live()?;
     let (id, project) = (doc.document.id, doc.document.project_id);
     commands::execute::<Document>(
         &state.store,
@@ -247,7 +262,15 @@ pub async fn restore_deleted(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Write).await?;
+    let doc = access::document(
+        state.pool(),
+        &path.0,
+        &path.1,
+        &user.id,
+        Need::Write,
+        "restore-deleted",
+    )
+    .await?;
     let (id, project) = (doc.document.id, doc.document.project_id);
     commands::execute::<Document>(
         &state.store,
@@ -273,9 +296,16 @@ pub async fn download(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read)
-        .await?
-        .live()?;
+    let doc = access::document(
+        state.pool(),
+        &path.0,
+        &path.1,
+        &user.id,
+        Need::Read,
+        "download",
+    )
+    .await?
+    .live()?;
     let row = &doc.document;
     let download = Download {
         sha256: row.sha256()?,

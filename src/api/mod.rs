@@ -1,4 +1,5 @@
 //! The HTTP API: routes, shared state and the request-level middleware.
+mod acl;
 mod content;
 mod documents;
 mod error;
@@ -67,7 +68,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .route("/openapi.json", web::get().to(openapi::serve))
                 .configure(projects::routes)
-                .configure(documents::routes),
+                .configure(documents::routes)
+                .configure(acl::routes),
         )
         .default_service(web::to(ops::no_route));
 }

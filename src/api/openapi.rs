@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{documents, ops, projects};
+use super::{acl, documents, ops, projects};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +14,7 @@ use super::{documents, ops, projects};
         projects::list_members, projects::put_member, projects::remove_member,
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
+        acl::get_acl, acl::put_acl, acl::explain,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,8 +1,11 @@
 //! The document aggregate (ProjectResource): its metadata and deletion
 //! state. Who may do what is decided before a command gets here.
-use stockage_events::{Event, FileKind, Sha256};
+use std::collections::BTreeMap;
+
+use stockage_events::{Event, FileKind, Permission, Principal, Sha256};
 
 use super::{Aggregate, DomainError};
+use crate::permissions::AclEntry;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -12,6 +15,7 @@ pub struct Document {
     pub tags: Vec<String>,
     pub kind: Option<FileKind>,
     pub revision: u32,
+    pub acl: BTreeMap<Principal, Permission>,
     pub version: i64,
 }
 
@@ -36,6 +40,8 @@ pub enum DocumentCommand {
     },
     Delete,
     Undelete,
+    /// Makes the ACL exactly these entries (principals are distinct).
+    ReplaceAcl(Vec<AclEntry>),
 }
 
 pub fn evolve(mut state: Document, event: &Event) -> Document {
@@ -59,6 +65,15 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         }
         Event::DocumentDeleted {} => state.deleted = true,
         Event::DocumentUndeleted {} => state.deleted = false,
+        Event::AclEntryGranted {
+            principal,
+            permission,
+        } => {
+            state.acl.insert(principal.clone(), *permission);
+        }
+        Event::AclEntryRevoked { principal } => {
+            state.acl.remove(principal);
+        }
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
@@ -104,6 +119,7 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
         DocumentCommand::Delete => Ok(vec![Event::DocumentDeleted {}]),
         DocumentCommand::Undelete if !state.deleted => Ok(vec![]),
         DocumentCommand::Undelete => Ok(vec![Event::DocumentUndeleted {}]),
+        DocumentCommand::ReplaceAcl(entries) => Ok(replace_acl(&state.acl, entries)),
     }
 }
 
@@ -121,6 +137,28 @@ impl Aggregate for Document {
     fn version(&self) -> i64 {
         self.version
     }
+}
+
+/// Revokes what the new ACL drops, grants what it adds or changes.
+fn replace_acl(current: &BTreeMap<Principal, Permission>, entries: Vec<AclEntry>) -> Vec<Event> {
+    let wanted: BTreeMap<Principal, Permission> = entries
+        .into_iter()
+        .map(|e| (e.principal, e.permission))
+        .collect();
+    let revoked = current
+        .keys()
+        .filter(|principal| !wanted.contains_key(*principal))
+        .map(|principal| Event::AclEntryRevoked {
+            principal: principal.clone(),
+        });
+    let granted = wanted
+        .iter()
+        .filter(|(principal, permission)| current.get(*principal) != Some(*permission))
+        .map(|(principal, permission)| Event::AclEntryGranted {
+            principal: principal.clone(),
+            permission: *permission,
+        });
+    revoked.chain(granted).collect()
 }
 
 #[cfg(test)]
@@ -167,6 +205,47 @@ mod tests {
                 title: Some("B".into()),
                 tags: None
             }])
+        );
+    }
+
+    #[test]
+    fn replacing_the_acl_emits_only_the_differences() {
+        let entry = |p: &str, permission| AclEntry {
+            principal: Principal::parse(p).unwrap(),
+            permission,
+        };
+        let mut history = added();
+        let first = vec![
+            entry("user:ann", Permission::Write),
+            entry("role:viewer", Permission::None),
+        ];
+        history
+            .extend(decide(&state(&history), DocumentCommand::ReplaceAcl(first.clone())).unwrap());
+        assert_eq!(state(&history).acl.len(), 2);
+        assert_eq!(
+            decide(&state(&history), DocumentCommand::ReplaceAcl(first)),
+            Ok(vec![])
+        );
+        let second = vec![
+            entry("user:ann", Permission::Read),
+            entry("user:bob", Permission::Admin),
+        ];
+        let events = decide(&state(&history), DocumentCommand::ReplaceAcl(second)).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                Event::AclEntryRevoked {
+                    principal: Principal::parse("role:viewer").unwrap()
+                },
+                Event::AclEntryGranted {
+                    principal: Principal::parse("user:ann").unwrap(),
+                    permission: Permission::Read
+                },
+                Event::AclEntryGranted {
+                    principal: Principal::parse("user:bob").unwrap(),
+                    permission: Permission::Admin
+                },
+            ]
         );
     }
 

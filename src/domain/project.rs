@@ -51,7 +51,9 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         Event::DocumentAdded { .. }
         | Event::DocumentMetadataChanged { .. }
         | Event::DocumentDeleted {}
-        | Event::DocumentUndeleted {} => {}
+        | Event::DocumentUndeleted {}
+        | Event::AclEntryGranted { .. }
+        | Event::AclEntryRevoked { .. } => {}
     }
     state.version += 1;
     state

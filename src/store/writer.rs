@@ -20,6 +20,8 @@ use super::{Append, AppendError, Expected, NOTIFY_CHANNEL, Pending};
 
 /// Most appends one transaction takes; bounds the time a batch holds the lock.
 const MAX_BATCH: usize = 256;
+/// How long an idle writer keeps its database connection.
+const KEEP_CONNECTION: std::time::Duration = std::time::Duration::from_millis(100);
 
 type Outcome = Result<Vec<RecordedEvent>, AppendError>;
 
@@ -29,9 +31,26 @@ pub(super) async fn run(
     mut queue: mpsc::Receiver<Pending>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    // Under load the writer keeps its connection from batch to batch.
+    // While appends keep coming the writer keeps its connection (no pool
+    // round trip per batch); idle for a moment, it gives it back.
     let mut held: Option<PoolConnection<Postgres>> = None;
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let received = if held.is_some() {
+            match tokio::time::timeout(KEEP_CONNECTION, queue.recv_many(&mut batch, MAX_BATCH))
+                .await
+            {
+                Ok(received) => received,
+                Err(_idle) => {
+                    held = None;
+                    queue.recv_many(&mut batch, MAX_BATCH).await
+                }
+            }
+        } else {
+            queue.recv_many(&mut batch, MAX_BATCH).await
+        };
+        if received == 0 {
+            return;
+        }
         metrics::histogram!("stockage_append_batch_size").record(batch.len() as f64);
         let appends: Vec<&Append> = batch.iter().map(|p| &p.append).collect();
         let conn = match held.take() {
@@ -41,8 +60,7 @@ pub(super) async fn run(
         let written = match conn {
             Ok(mut conn) => {
                 let written = write_batch(&mut conn, &projectors, &appends).await;
-                // Kept while appends keep coming; back to the pool when idle.
-                if written.is_ok() && !queue.is_empty() {
+                if written.is_ok() {
                     held = Some(conn);
                 }
                 written

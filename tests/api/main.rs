@@ -1,10 +1,11 @@
 //! One integration-test binary; every test gets its own fresh database
-//! (`#[sqlx::test]` clones nothing: it creates and migrates a new one).
+//! (`#[sqlx::test]` creates and migrates a new one per test).
 mod helpers;
 
 mod auth;
 mod documents;
 mod event_store;
+mod permissions;
 mod projections;
 mod projects;
 mod storage;

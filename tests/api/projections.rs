@@ -7,10 +7,12 @@ use sqlx::{PgConnection, PgPool};
 use stockage::commands;
 use stockage::domain::document::{Document, DocumentCommand, NewFile};
 use stockage::domain::project::ProjectCommand;
+use stockage::permissions::AclEntry;
 use stockage::projects;
 use stockage::store::EventStore;
 use stockage_events::{
-    Event, EventMeta, FileKind, ProjectSlug, RecordedEvent, Role, Sha256, UserId,
+    Event, EventMeta, FileKind, Permission, Principal, ProjectSlug, RecordedEvent, Role, Sha256,
+    UserId,
 };
 use stockage_projections::{Kind, ProjectionError, Projector, inline_projectors, rebuild, runner};
 use uuid::Uuid;
@@ -69,6 +71,19 @@ async fn random_history(store: &EventStore, seed: u64) {
     random_documents(store, &project_ids, &mut rng).await;
 }
 
+fn random_acl(rng: &mut StdRng) -> Vec<AclEntry> {
+    let mut entries = Vec::new();
+    for principal in ["user:u1", "user:u2", "role:viewer", "role:editor"] {
+        if rng.random_bool(0.5) {
+            entries.push(AclEntry {
+                principal: Principal::parse(principal).unwrap(),
+                permission: Permission::ALL[rng.random_range(0..4)],
+            });
+        }
+    }
+    entries
+}
+
 /// Documents come and go in the same projects: added, retitled, retagged,
 /// deleted and brought back, in random order.
 async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRng) {
@@ -103,7 +118,8 @@ async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRn
                     tags: rng.random_bool(0.5).then(|| vec![format!("t{}", n % 4)]),
                 },
                 6 | 7 => DocumentCommand::Delete,
-                _ => DocumentCommand::Undelete,
+                8 => DocumentCommand::Undelete,
+                _ => DocumentCommand::ReplaceAcl(random_acl(rng)),
             };
             (document, project, command)
         };
@@ -129,6 +145,7 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
             > 0
     );
     assert!(count(&pool, "SELECT count(*) FROM tags").await > 0);
+    assert!(count(&pool, "SELECT count(*) FROM document_acl").await > 0);
 
     let projectors = inline_projectors();
     let last = rebuild::rebuild(&pool, &projectors, "rebuild_test", |_, _| {})
