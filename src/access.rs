@@ -88,9 +88,12 @@ pub const DOCUMENT_COLUMNS: &str = "id, project_id, title, filename, kind, conte
 /// The document's columns plus its ACL, in one query.
 const DOCUMENT_WITH_ACL: &str = "SELECT r.id, r.project_id, r.title, r.filename, r.kind, r.content_type, r.size, \
      r.sha256, r.revision, r.tags, r.added_by, r.updated_by, r.created_at, r.updated_at, r.deleted_at, \
-     ARRAY(SELECT a.principal FROM document_acl a WHERE a.document_id = r.id ORDER BY a.principal) AS acl_principals, \
-     ARRAY(SELECT a.permission FROM document_acl a WHERE a.document_id = r.id ORDER BY a.principal) AS acl_permissions \
-     FROM project_resources r WHERE r.id = $1 AND r.project_id = $2";
+     coalesce(acl.principals, '{}') AS acl_principals, coalesce(acl.permissions, '{}') AS acl_permissions \
+     FROM project_resources r LEFT JOIN LATERAL ( \
+         SELECT array_agg(a.principal ORDER BY a.principal) AS principals, \
+                array_agg(a.permission ORDER BY a.principal) AS permissions \
+         FROM document_acl a WHERE a.document_id = r.id) acl ON true \
+     WHERE r.id = $1 AND r.project_id = $2";
 
 /// A document the caller may act on as asked.
 pub struct DocumentAccess {
