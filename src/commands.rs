@@ -8,7 +8,9 @@ use crate::domain::Aggregate;
 use crate::store::{Append, AppendError, EventStore, Expected};
 
 /// How often a command is re-decided when another writer got in first.
-const RETRIES: usize = 5;
+/// Each round lets at least one of the racing commands through, so this
+/// bounds how many concurrent writers to one stream all succeed.
+const RETRIES: usize = 64;
 
 /// Returns the events appended (none when the command changed nothing).
 pub async fn execute<A: Aggregate>(

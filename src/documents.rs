@@ -1,7 +1,8 @@
 //! Receiving an upload (multipart, streamed through the policy into the
 //! blob store) and the document queries.
 use actix_multipart::Multipart;
-use futures_util::TryStreamExt;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use sqlx::PgPool;
 use stockage_events::{FileKind, UserId};
 use time::OffsetDateTime;
@@ -156,7 +157,7 @@ async fn drain(mut field: actix_multipart::Field) -> Result<(), ApiError> {
 }
 
 async fn receive_file(
-    mut field: actix_multipart::Field,
+    field: actix_multipart::Field,
     blobs: &BlobStore,
     max_bytes: u64,
 ) -> Result<(FileName, Staged), ApiError> {
@@ -166,10 +167,24 @@ async fn receive_file(
         .ok_or_else(|| ApiError::BadRequest("the file part has no filename".into()))?
         .to_owned();
     let filename = FileName::parse(&raw_name)?;
-    let mut sniffer = Sniffer::new(filename.kind());
+    let staged = receive_stream(field, filename.kind(), blobs, max_bytes).await?;
+    Ok((filename, staged))
+}
+
+/// Streams `body` through the policy for `kind` into the blob store. On
+/// any error nothing stays behind.
+pub async fn receive_stream<E: std::fmt::Display>(
+    mut body: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    kind: FileKind,
+    blobs: &BlobStore,
+    max_bytes: u64,
+) -> Result<Staged, ApiError> {
+    let mut sniffer = Sniffer::new(kind);
     let mut upload = blobs.upload().await?;
     let streamed: Result<(), ApiError> = async {
-        while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::BadRequest(format!("the upload could not be read: {e}")))?;
             if upload.size() + chunk.len() as u64 > max_bytes {
                 return Err(too_large(max_bytes));
             }
@@ -184,7 +199,7 @@ async fn receive_file(
         return Err(error);
     }
     let staged = upload.stage().await?;
-    if filename.kind() == FileKind::Gltf {
+    if kind == FileKind::Gltf {
         let stream = staged.read().await?.map_err(std::io::Error::other);
         let reader = SyncIoBridge::new(StreamReader::new(stream));
         let checked = tokio::task::spawn_blocking(move || {
@@ -197,7 +212,20 @@ async fn receive_file(
             return Err(error.into());
         }
     }
-    Ok((filename, staged))
+    Ok(staged)
+}
+
+/// 413 before reading when the declared length is already far past the
+/// cap (a form's own overhead is small).
+pub fn check_declared_length(req: &actix_web::HttpRequest, max_bytes: u64) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > max_bytes + 64 * 1024 => Err(too_large(max_bytes)),
+        _ => Ok(()),
+    }
 }
 
 /// Filters of the document list.

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod permissions;
 pub mod policy;
 pub mod projects;
+pub mod revisions;
 pub mod settings;
 pub mod startup;
 pub mod store;

@@ -43,6 +43,31 @@ pub enum Event {
         sha256: Sha256,
         tags: Vec<String>,
     },
+    /// New content: revision `revision` (latest + 1) of the document.
+    RevisionAdded {
+        revision: u32,
+        filename: String,
+        kind: FileKind,
+        content_type: String,
+        size: u64,
+        sha256: Sha256,
+    },
+    /// Revision `revision` (latest + 1) brings back the content of
+    /// `restored_from`: the same blob, no bytes copied.
+    RevisionRestored {
+        revision: u32,
+        restored_from: u32,
+        filename: String,
+        content_type: String,
+        size: u64,
+        sha256: Sha256,
+    },
+    /// A label on a revision ("Issued for construction"); none removes it.
+    RevisionLabeled {
+        revision: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
     /// Only the fields that changed are present.
     DocumentMetadataChanged {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,12 +105,15 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 10] = [
+    pub const TYPES: [&'static str; 13] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
         "MemberRemoved",
         "DocumentAdded",
+        "RevisionAdded",
+        "RevisionRestored",
+        "RevisionLabeled",
         "DocumentMetadataChanged",
         "DocumentDeleted",
         "DocumentUndeleted",
@@ -100,6 +128,9 @@ impl Event {
             Event::MemberRoleChanged { .. } => "MemberRoleChanged",
             Event::MemberRemoved { .. } => "MemberRemoved",
             Event::DocumentAdded { .. } => "DocumentAdded",
+            Event::RevisionAdded { .. } => "RevisionAdded",
+            Event::RevisionRestored { .. } => "RevisionRestored",
+            Event::RevisionLabeled { .. } => "RevisionLabeled",
             Event::DocumentMetadataChanged { .. } => "DocumentMetadataChanged",
             Event::DocumentDeleted {} => "DocumentDeleted",
             Event::DocumentUndeleted {} => "DocumentUndeleted",

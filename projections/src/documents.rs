@@ -84,6 +84,38 @@ impl Projector for DocumentsProjector {
                 .await?;
                 Ok(())
             }
+            Event::RevisionAdded {
+                revision,
+                filename,
+                content_type,
+                size,
+                sha256,
+                ..
+            }
+            | Event::RevisionRestored {
+                revision,
+                filename,
+                content_type,
+                size,
+                sha256,
+                ..
+            } => {
+                sqlx::query(
+                    "UPDATE project_resources SET revision = $2, filename = $3, content_type = $4, size = $5,
+                         sha256 = $6, updated_by = $7, updated_at = $8 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(*revision as i32)
+                .bind(filename)
+                .bind(content_type)
+                .bind(i64::try_from(*size).unwrap_or(i64::MAX))
+                .bind(sha256.as_str())
+                .bind(actor)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
             Event::DocumentDeleted {} | Event::DocumentUndeleted {} => {
                 let deleted = matches!(event, Event::DocumentDeleted {}).then_some(at);
                 sqlx::query(
@@ -98,6 +130,7 @@ impl Projector for DocumentsProjector {
                 Ok(())
             }
             Event::ProjectCreated { .. }
+            | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }

@@ -8,6 +8,7 @@ mod documents;
 pub mod log;
 mod projects;
 pub mod rebuild;
+mod revisions;
 pub mod runner;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use stockage_events::{DecodeError, Event, RecordedEvent};
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
+pub use revisions::RevisionsProjector;
 
 /// How a projector is kept up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(ProjectsProjector),
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
+        Box::new(RevisionsProjector),
     ]
 }
 

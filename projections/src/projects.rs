@@ -59,6 +59,9 @@ impl Projector for ProjectsProjector {
             | Event::DocumentMetadataChanged { .. }
             | Event::DocumentDeleted {}
             | Event::DocumentUndeleted {}
+            | Event::RevisionAdded { .. }
+            | Event::RevisionRestored { .. }
+            | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. } => return Ok(()),
         }

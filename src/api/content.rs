@@ -131,6 +131,7 @@ pub async fn send(
                         "the range {:?} is outside the file's {size} bytes",
                         range.unwrap_or("")
                     ),
+                    current_revision: None,
                 }));
         }
     };

@@ -59,14 +59,7 @@ pub async fn upload(
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let membership = access::project(state.pool(), &slug, &user.id, "upload").await?;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    // The form's own overhead is small; a body far past the cap is refused unread.
-    if declared.is_some_and(|length| length > state.max_upload_bytes + 64 * 1024) {
-        return Err(documents::too_large(state.max_upload_bytes));
-    }
+    documents::check_declared_length(&req, state.max_upload_bytes)?;
     let received = documents::receive(form, &state.blobs, state.max_upload_bytes).await?;
     let title = received
         .title

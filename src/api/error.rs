@@ -18,6 +18,12 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// 412: `If-Match` named a revision that is no longer the latest.
+    #[error("{detail}")]
+    Stale {
+        detail: String,
+        current_revision: u32,
+    },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -39,6 +45,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound(_) => "Not found",
             ApiError::Conflict(_) => "Conflict",
+            ApiError::Stale { .. } => "Precondition failed",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
             ApiError::Internal(_) => "Internal server error",
@@ -52,6 +59,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Stale { .. } => "stale-revision",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Internal(_) => "internal",
@@ -66,6 +74,9 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// With 412: the document's latest revision now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_revision: Option<u32>,
 }
 
 impl ResponseError for ApiError {
@@ -76,6 +87,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +114,12 @@ impl ResponseError for ApiError {
                 title: self.title().into(),
                 status: status.as_u16(),
                 detail,
+                current_revision: match self {
+                    ApiError::Stale {
+                        current_revision, ..
+                    } => Some(*current_revision),
+                    _ => None,
+                },
             })
     }
 }
@@ -112,6 +130,11 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(m) => ApiError::NotFound(m),
             DomainError::AlreadyExists(m) | DomainError::Conflict(m) => ApiError::Conflict(m),
             DomainError::Forbidden(m) => ApiError::Forbidden(m),
+            DomainError::WrongType(m) => ApiError::UnsupportedMediaType(m),
+            DomainError::Stale { current, .. } => ApiError::Stale {
+                detail: error.to_string(),
+                current_revision: current,
+            },
         }
     }
 }

@@ -6,6 +6,7 @@ mod error;
 pub mod openapi;
 mod ops;
 mod projects;
+mod revisions;
 
 use std::time::Instant;
 
@@ -69,7 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/openapi.json", web::get().to(openapi::serve))
                 .configure(projects::routes)
                 .configure(documents::routes)
-                .configure(acl::routes),
+                .configure(acl::routes)
+                .configure(revisions::routes),
         )
         .default_service(web::to(ops::no_route));
 }

@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, ops, projects};
+use super::{acl, documents, ops, projects, revisions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,7 @@ use super::{acl, documents, ops, projects};
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
+        revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore,
     ),
     modifiers(&BearerAuth)
 )]

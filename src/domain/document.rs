@@ -15,8 +15,19 @@ pub struct Document {
     pub tags: Vec<String>,
     pub kind: Option<FileKind>,
     pub revision: u32,
+    /// Revision n is `revisions[n - 1]`.
+    pub revisions: Vec<RevisionInfo>,
     pub acl: BTreeMap<Principal, Permission>,
     pub version: i64,
+}
+
+/// What a revision's content is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionInfo {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: Sha256,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,23 +49,81 @@ pub enum DocumentCommand {
         title: Option<String>,
         tags: Option<Vec<String>>,
     },
+    /// New content; with `expected`, only if that is still the latest revision.
+    AddRevision {
+        file: NewFile,
+        expected: Option<u32>,
+    },
+    /// A new revision with the content of revision `from`.
+    Restore {
+        from: u32,
+    },
+    Label {
+        revision: u32,
+        label: Option<String>,
+    },
     Delete,
     Undelete,
     /// Makes the ACL exactly these entries (principals are distinct).
     ReplaceAcl(Vec<AclEntry>),
 }
 
+impl Document {
+    fn push(&mut self, filename: &str, content_type: &str, size: u64, sha256: &Sha256) {
+        self.revisions.push(RevisionInfo {
+            filename: filename.to_owned(),
+            content_type: content_type.to_owned(),
+            size,
+            sha256: sha256.clone(),
+        });
+        self.revision = self.revisions.len() as u32;
+    }
+
+    fn revision(&self, n: u32) -> Result<&RevisionInfo, DomainError> {
+        (n as usize)
+            .checked_sub(1)
+            .and_then(|i| self.revisions.get(i))
+            .ok_or_else(|| {
+                DomainError::NotFound(format!(
+                    "revision {n} not found; the latest is {}",
+                    self.revision
+                ))
+            })
+    }
+}
+
 pub fn evolve(mut state: Document, event: &Event) -> Document {
     match event {
         Event::DocumentAdded {
-            title, tags, kind, ..
+            title,
+            tags,
+            kind,
+            filename,
+            content_type,
+            size,
+            sha256,
         } => {
             state.exists = true;
             state.title = title.clone();
             state.tags = tags.clone();
             state.kind = Some(*kind);
-            state.revision = 1;
+            state.push(filename, content_type, *size, sha256);
         }
+        Event::RevisionAdded {
+            filename,
+            content_type,
+            size,
+            sha256,
+            ..
+        }
+        | Event::RevisionRestored {
+            filename,
+            content_type,
+            size,
+            sha256,
+            ..
+        } => state.push(filename, content_type, *size, sha256),
+        Event::RevisionLabeled { .. } => {}
         Event::DocumentMetadataChanged { title, tags } => {
             if let Some(title) = title {
                 state.title = title.clone();
@@ -115,6 +184,48 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
             }
             Ok(vec![Event::DocumentMetadataChanged { title, tags }])
         }
+        DocumentCommand::AddRevision { file, expected } => {
+            live(state)?;
+            if let Some(expected) = expected
+                && expected != state.revision
+            {
+                return Err(DomainError::Stale {
+                    expected,
+                    current: state.revision,
+                });
+            }
+            if Some(file.kind) != state.kind {
+                return Err(DomainError::WrongType(format!(
+                    "this document holds {} files; a new revision must be one too, not {}",
+                    state.kind.map_or("other", FileKind::as_str),
+                    file.kind
+                )));
+            }
+            Ok(vec![Event::RevisionAdded {
+                revision: state.revision + 1,
+                filename: file.filename,
+                kind: file.kind,
+                content_type: file.kind.content_type().to_owned(),
+                size: file.size,
+                sha256: file.sha256,
+            }])
+        }
+        DocumentCommand::Restore { from } => {
+            live(state)?;
+            let old = state.revision(from)?;
+            Ok(vec![Event::RevisionRestored {
+                revision: state.revision + 1,
+                restored_from: from,
+                filename: old.filename.clone(),
+                content_type: old.content_type.clone(),
+                size: old.size,
+                sha256: old.sha256.clone(),
+            }])
+        }
+        DocumentCommand::Label { revision, label } => {
+            state.revision(revision)?;
+            Ok(vec![Event::RevisionLabeled { revision, label }])
+        }
         DocumentCommand::Delete if state.deleted => Ok(vec![]),
         DocumentCommand::Delete => Ok(vec![Event::DocumentDeleted {}]),
         DocumentCommand::Undelete if !state.deleted => Ok(vec![]),
@@ -137,6 +248,15 @@ impl Aggregate for Document {
     fn version(&self) -> i64 {
         self.version
     }
+}
+
+fn live(state: &Document) -> Result<(), DomainError> {
+    if state.deleted {
+        return Err(DomainError::Conflict(
+            "the document is deleted; restore it before adding revisions".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Revokes what the new ACL drops, grants what it adds or changes.
@@ -247,6 +367,50 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn revisions_are_sequential_conditional_and_keep_their_type() {
+        let file = |byte: u8, kind| NewFile {
+            filename: format!("f.{kind}"),
+            kind,
+            size: 5,
+            sha256: Sha256::from_digest([byte; 32]),
+        };
+        let mut history = added();
+        let add = |expected| DocumentCommand::AddRevision {
+            file: file(2, FileKind::Pdf),
+            expected,
+        };
+        history.extend(decide(&state(&history), add(Some(1))).unwrap());
+        assert_eq!(state(&history).revision, 2);
+        assert_eq!(
+            decide(&state(&history), add(Some(1))),
+            Err(DomainError::Stale {
+                expected: 1,
+                current: 2
+            })
+        );
+        let png = DocumentCommand::AddRevision {
+            file: file(3, FileKind::Png),
+            expected: None,
+        };
+        assert!(matches!(
+            decide(&state(&history), png),
+            Err(DomainError::WrongType(_))
+        ));
+
+        let restored = decide(&state(&history), DocumentCommand::Restore { from: 1 }).unwrap();
+        assert!(matches!(
+            &restored[..],
+            [Event::RevisionRestored { revision: 3, restored_from: 1, sha256, .. }] if *sha256 == Sha256::from_digest([1; 32])
+        ));
+        for missing in [0, 3] {
+            assert!(matches!(
+                decide(&state(&history), DocumentCommand::Restore { from: missing }),
+                Err(DomainError::NotFound(_))
+            ));
+        }
     }
 
     #[test]

@@ -15,6 +15,12 @@ pub enum DomainError {
     /// The command would break an invariant of the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's idea of the latest revision is out of date.
+    #[error("the document is at revision {current}, not {expected}")]
+    Stale { expected: u32, current: u32 },
+    /// The new content is of another type family than the document.
+    #[error("{0}")]
+    WrongType(String),
 }
 
 /// A consistency boundary with its own stream: folded from its events,

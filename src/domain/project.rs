@@ -52,6 +52,9 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::DocumentMetadataChanged { .. }
         | Event::DocumentDeleted {}
         | Event::DocumentUndeleted {}
+        | Event::RevisionAdded { .. }
+        | Event::RevisionRestored { .. }
+        | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
         | Event::AclEntryRevoked { .. } => {}
     }

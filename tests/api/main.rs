@@ -8,5 +8,6 @@ mod event_store;
 mod permissions;
 mod projections;
 mod projects;
+mod revisions;
 mod storage;
 mod uploads;

@@ -164,6 +164,8 @@ async fn every_role_in_every_acl_situation_on_every_document_endpoint(pool: PgPo
                 doc.clone(),
                 format!("{doc}/content"),
                 format!("{doc}/permissions"),
+                format!("{doc}/revisions"),
+                format!("{doc}/revisions/1/content"),
             ] {
                 let got = status(&app, Method::GET, &read, user, None).await;
                 assert_eq!(
@@ -186,6 +188,46 @@ async fn every_role_in_every_acl_situation_on_every_document_endpoint(pool: PgPo
                 patch,
                 expected(have, P::Write, StatusCode::OK),
                 "{cell}: PATCH"
+            );
+            let content = app
+                .client
+                .put(format!("{}{doc}/content", app.address))
+                .bearer_auth(app.token(user, false))
+                .body(fixture("photo_v2.png"))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(
+                content,
+                expected(have, P::Write, StatusCode::CREATED),
+                "{cell}: PUT content"
+            );
+            let label = status(
+                &app,
+                Method::PATCH,
+                &format!("{doc}/revisions/1"),
+                user,
+                Some(json!({"label": "x"})),
+            )
+            .await;
+            assert_eq!(
+                label,
+                expected(have, P::Write, StatusCode::OK),
+                "{cell}: label"
+            );
+            let restore_revision = status(
+                &app,
+                Method::POST,
+                &format!("{doc}/revisions/1/restore"),
+                user,
+                None,
+            )
+            .await;
+            assert_eq!(
+                restore_revision,
+                expected(have, P::Write, StatusCode::CREATED),
+                "{cell}: restore revision"
             );
             let delete = status(&app, Method::DELETE, &doc, user, None).await;
             assert_eq!(

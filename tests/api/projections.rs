@@ -71,6 +71,33 @@ async fn random_history(store: &EventStore, seed: u64) {
     random_documents(store, &project_ids, &mut rng).await;
 }
 
+/// New content (sometimes conditional, sometimes of the wrong type), a
+/// restore or a label: refusals are part of the mix.
+fn random_revision_command(rng: &mut StdRng) -> DocumentCommand {
+    match rng.random_range(0..4) {
+        0 | 1 => DocumentCommand::AddRevision {
+            file: NewFile {
+                filename: "next.stl".into(),
+                kind: if rng.random_bool(0.9) {
+                    FileKind::Stl
+                } else {
+                    FileKind::Png
+                },
+                size: rng.random_range(1..1_000),
+                sha256: Sha256::from_digest(rng.random()),
+            },
+            expected: rng.random_bool(0.3).then(|| rng.random_range(1..4)),
+        },
+        2 => DocumentCommand::Restore {
+            from: rng.random_range(1..4),
+        },
+        _ => DocumentCommand::Label {
+            revision: rng.random_range(1..4),
+            label: rng.random_bool(0.7).then(|| "Issued".to_owned()),
+        },
+    }
+}
+
 fn random_acl(rng: &mut StdRng) -> Vec<AclEntry> {
     let mut entries = Vec::new();
     for principal in ["user:u1", "user:u2", "role:viewer", "role:editor"] {
@@ -88,9 +115,9 @@ fn random_acl(rng: &mut StdRng) -> Vec<AclEntry> {
 /// deleted and brought back, in random order.
 async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRng) {
     let mut documents: Vec<(Uuid, Uuid)> = Vec::new();
-    for n in 0..120 {
+    for n in 0..200 {
         let by = user(rng.random_range(0..3));
-        let pick = rng.random_range(0..10);
+        let pick = rng.random_range(0..12);
         let (document, project, command) = if documents.is_empty() || pick < 3 {
             let project = projects[rng.random_range(0..projects.len())];
             let file = NewFile {
@@ -117,9 +144,10 @@ async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRn
                     title: rng.random_bool(0.5).then(|| format!("Renamed {n}")),
                     tags: rng.random_bool(0.5).then(|| vec![format!("t{}", n % 4)]),
                 },
-                6 | 7 => DocumentCommand::Delete,
-                8 => DocumentCommand::Undelete,
-                _ => DocumentCommand::ReplaceAcl(random_acl(rng)),
+                6 => DocumentCommand::Delete,
+                7 => DocumentCommand::Undelete,
+                8 => DocumentCommand::ReplaceAcl(random_acl(rng)),
+                _ => random_revision_command(rng),
             };
             (document, project, command)
         };
@@ -146,6 +174,30 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
     );
     assert!(count(&pool, "SELECT count(*) FROM tags").await > 0);
     assert!(count(&pool, "SELECT count(*) FROM document_acl").await > 0);
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM document_revisions WHERE revision > 1"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM document_revisions WHERE restored_from IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM document_revisions WHERE label IS NOT NULL"
+        )
+        .await
+            > 0
+    );
 
     let projectors = inline_projectors();
     let last = rebuild::rebuild(&pool, &projectors, "rebuild_test", |_, _| {})

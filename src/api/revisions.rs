@@ -1,0 +1,318 @@
+//! Revisions: new content, history, old content, labels, restore.
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::content::{self, Download};
+use super::{ApiError, AppState, meta};
+use crate::access::{self, DocumentAccess, Need};
+use crate::auth::AuthUser;
+use crate::commands;
+use crate::documents;
+use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::policy::FileName;
+use crate::revisions::{self, RevisionView};
+use stockage_events::{Event, RecordedEvent, Sha256};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/projects/{slug}/documents/{id}/content",
+        web::put().to(put_content),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/revisions",
+        web::get().to(list),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/revisions/{n}",
+        web::patch().to(label),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/revisions/{n}/content",
+        web::get().to(download),
+    )
+    .route(
+        "/projects/{slug}/documents/{id}/revisions/{n}/restore",
+        web::post().to(restore),
+    );
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RevisionList {
+    items: Vec<RevisionView>,
+}
+
+async fn gate(
+    state: &AppState,
+    user: &AuthUser,
+    slug: &str,
+    id: &str,
+    need: Need,
+    action: &'static str,
+) -> Result<DocumentAccess, ApiError> {
+    access::document(state.pool(), slug, id, &user.id, need, action)
+        .await?
+        .live()
+}
+
+/// 201 with the revision that `recorded` (this request's events) created,
+/// whatever other writers appended since.
+async fn created(
+    state: &AppState,
+    doc: &DocumentAccess,
+    recorded: &[RecordedEvent],
+) -> Result<HttpResponse, ApiError> {
+    let id = doc.document.id;
+    let revision = recorded
+        .iter()
+        .find_map(|e| match e.event() {
+            Ok(
+                Event::RevisionAdded { revision, .. } | Event::RevisionRestored { revision, .. },
+            ) => Some(revision),
+            _ => None,
+        })
+        .ok_or_else(|| ApiError::internal("a new revision recorded no revision event"))?;
+    let view = revisions::get(state.pool(), id, revision, revision as i32).await?;
+    let location = format!(
+        "/api/v1/projects/{}/documents/{id}/revisions/{}",
+        doc.membership.project.slug, view.revision
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, format!("\"{}\"", view.revision)))
+        .json(view))
+}
+
+/// New content: a raw body (name from `X-Filename`, else the current one)
+/// or a multipart `file` part. `If-Match: "<revision>"` makes it
+/// conditional. The type may not change across revisions.
+#[utoipa::path(put, path = "/api/v1/projects/{slug}/documents/{id}/content", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path)),
+    request_body(content_type = "application/octet-stream", description = "the file's bytes, or multipart with part file"),
+    responses((status = 201, body = RevisionView), (status = 400, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+        (status = 412, description = "stale If-Match; body has current_revision", body = super::Problem),
+        (status = 413, body = super::Problem), (status = 415, body = super::Problem)))]
+pub async fn put_content(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(&state, &user, &path.0, &path.1, Need::Write, "add-revision").await?;
+    let expected = revisions::if_match(
+        req.headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().unwrap_or("?")),
+    )?;
+    // A stale condition is refused before a byte is read.
+    if let Some(expected) = expected
+        && expected as i32 != doc.document.revision
+    {
+        return Err(stale(expected, doc.document.revision));
+    }
+    documents::check_declared_length(&req, state.max_upload_bytes)?;
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (filename, blob) = if is_form {
+        let received = documents::receive(
+            Multipart::new(req.headers(), body),
+            &state.blobs,
+            state.max_upload_bytes,
+        )
+        .await?;
+        (received.filename, received.blob)
+    } else {
+        let raw = req
+            .headers()
+            .get("x-filename")
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| ApiError::BadRequest("X-Filename is not readable text".into()))
+            })
+            .transpose()?
+            .unwrap_or(&doc.document.filename);
+        let filename = FileName::parse(raw)?;
+        if filename.kind() != doc.document.kind()? {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "this document holds {} files; a new revision must be one too, not {}",
+                doc.document.kind,
+                filename.kind()
+            )));
+        }
+        let staged =
+            documents::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
+                .await?;
+        (filename, staged.commit().await?)
+    };
+    let command = DocumentCommand::AddRevision {
+        file: NewFile {
+            filename: filename.as_str().to_owned(),
+            kind: filename.kind(),
+            size: blob.size,
+            sha256: blob.sha256,
+        },
+        expected,
+    };
+    let id = doc.document.id;
+    let recorded = commands::execute::<Document>(
+        &state.store,
+        id,
+        doc.document.project_id,
+        command,
+        meta(&user, &req),
+    )
+    .await?;
+    created(&state, &doc, &recorded).await
+}
+
+fn stale(expected: u32, current: i32) -> ApiError {
+    ApiError::Stale {
+        detail: format!(
+            "the document is at revision {current}, not {expected}; fetch it and try again"
+        ),
+        current_revision: current as u32,
+    }
+}
+
+/// Every revision, ascending, with no gaps.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/revisions", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = RevisionList), (status = 404, body = super::Problem)))]
+pub async fn list(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(&state, &user, &path.0, &path.1, Need::Read, "revisions").await?;
+    let items = revisions::list(state.pool(), doc.document.id).await?;
+    Ok(HttpResponse::Ok().json(RevisionList { items }))
+}
+
+/// The bytes of revision n; same headers as the latest content.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/revisions/{n}/content", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), ("n" = u32, Path)),
+    responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
+        (status = 304, description = "not modified"), (status = 400, body = super::Problem),
+        (status = 404, body = super::Problem)))]
+pub async fn download(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(
+        &state,
+        &user,
+        &path.0,
+        &path.1,
+        Need::Read,
+        "download-revision",
+    )
+    .await?;
+    let n = revisions::parse(&path.2, "revision")?;
+    let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
+    let download = Download {
+        sha256: Sha256::parse(&revision.sha256).map_err(ApiError::internal)?,
+        size: u64::try_from(revision.size).unwrap_or(0),
+        filename: &revision.filename,
+        content_type: &revision.content_type,
+    };
+    content::send(&req, &state.blobs, download).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Label {
+    /// e.g. "Issued for construction"; null or "" removes the label.
+    label: Option<String>,
+}
+
+const MAX_LABEL: usize = 100;
+
+/// Label a revision. Needs write.
+#[utoipa::path(patch, path = "/api/v1/projects/{slug}/documents/{id}/revisions/{n}", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), ("n" = u32, Path)),
+    request_body = Label,
+    responses((status = 200, body = RevisionView), (status = 400, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn label(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    body: web::Json<Label>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(
+        &state,
+        &user,
+        &path.0,
+        &path.1,
+        Need::Write,
+        "label-revision",
+    )
+    .await?;
+    let n = revisions::parse(&path.2, "revision")?;
+    let label = body
+        .into_inner()
+        .label
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty());
+    if label
+        .as_ref()
+        .is_some_and(|l| l.chars().count() > MAX_LABEL || l.chars().any(char::is_control))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "a label is at most {MAX_LABEL} characters without control characters"
+        )));
+    }
+    let id = doc.document.id;
+    let command = DocumentCommand::Label { revision: n, label };
+    commands::execute::<Document>(
+        &state.store,
+        id,
+        doc.document.project_id,
+        command,
+        meta(&user, &req),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(revisions::get(state.pool(), id, n, doc.document.revision).await?))
+}
+
+/// Restore revision n as a new revision (same blob, no bytes copied). Needs write.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/documents/{id}/revisions/{n}/restore", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), ("n" = u32, Path)),
+    responses((status = 201, body = RevisionView), (status = 400, body = super::Problem),
+        (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn restore(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(
+        &state,
+        &user,
+        &path.0,
+        &path.1,
+        Need::Write,
+        "restore-revision",
+    )
+    .await?;
+    let n = revisions::parse(&path.2, "revision")?;
+    let id = doc.document.id;
+    let command = DocumentCommand::Restore { from: n };
+    let recorded = commands::execute::<Document>(
+        &state.store,
+        id,
+        doc.document.project_id,
+        command,
+        meta(&user, &req),
+    )
+    .await?;
+    created(&state, &doc, &recorded).await
+}

@@ -1,0 +1,382 @@
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
+
+async fn put_content(
+    app: &TestApp,
+    doc: &str,
+    bytes: Vec<u8>,
+    filename: Option<&str>,
+    if_match: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .put(format!("{}{doc}/content", app.address))
+        .bearer_auth(app.token(ADMIN, true))
+        .body(bytes);
+    if let Some(name) = filename {
+        request = request.header("X-Filename", name);
+    }
+    if let Some(tag) = if_match {
+        request = request.header("If-Match", tag);
+    }
+    request.send().await.unwrap()
+}
+
+async fn new_document(app: &TestApp, file: &str) -> String {
+    app.create_project("alpha").await;
+    let doc: Value = app
+        .upload("alpha", ADMIN, file, fixture(file))
+        .await
+        .json()
+        .await
+        .unwrap();
+    format!(
+        "/api/v1/projects/alpha/documents/{}",
+        doc["id"].as_str().unwrap()
+    )
+}
+
+fn sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn revisions_are_numbered_listed_downloadable_and_labelled(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = new_document(&app, "blueprint.pdf").await;
+
+    let second = put_content(
+        &app,
+        &doc,
+        fixture("blueprint_v2.pdf"),
+        Some("blueprint_v2.pdf"),
+        Some("\"1\""),
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    assert_eq!(second.headers()["etag"], "\"2\"");
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(
+        (second["revision"].as_i64(), second["filename"].as_str()),
+        (Some(2), Some("blueprint_v2.pdf"))
+    );
+    assert_eq!(second["sha256"], sha(&fixture("blueprint_v2.pdf")));
+
+    // Without X-Filename the document keeps its file name; without If-Match
+    // the write is accepted.
+    let third: Value = put_content(&app, &doc, fixture("blueprint.pdf"), None, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (third["revision"].as_i64(), third["filename"].as_str()),
+        (Some(3), Some("blueprint_v2.pdf"))
+    );
+
+    let latest: Value = app.get(&doc, ADMIN).await.json().await.unwrap();
+    assert_eq!(
+        (latest["revision"].as_i64(), latest["sha256"].as_str()),
+        (Some(3), Some(sha(&fixture("blueprint.pdf")).as_str()))
+    );
+
+    let labelled = app
+        .call(
+            Method::PATCH,
+            &format!("{doc}/revisions/2"),
+            Some(ADMIN),
+            Some(json!({"label": " Issued for construction "})),
+        )
+        .await;
+    assert_eq!(labelled.status(), StatusCode::OK);
+    assert_eq!(
+        labelled.json::<Value>().await.unwrap()["label"],
+        "Issued for construction"
+    );
+
+    let list: Value = app
+        .get(&format!("{doc}/revisions"), ADMIN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    let numbers: Vec<i64> = items
+        .iter()
+        .map(|r| r["revision"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    assert_eq!(items[1]["label"], "Issued for construction");
+    assert!(
+        items
+            .iter()
+            .all(|r| r["added_by"] == ADMIN && r["restored_from"].is_null())
+    );
+
+    for (n, file) in [
+        (1, "blueprint.pdf"),
+        (2, "blueprint_v2.pdf"),
+        (3, "blueprint.pdf"),
+    ] {
+        let response = app
+            .get(&format!("{doc}/revisions/{n}/content"), ADMIN)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["etag"],
+            format!("\"{}\"", sha(&fixture(file)))
+        );
+        assert_eq!(
+            response.bytes().await.unwrap(),
+            fixture(file),
+            "revision {n}"
+        );
+    }
+    let ranged = app
+        .client
+        .get(format!("{}{doc}/revisions/2/content", app.address))
+        .bearer_auth(app.token(ADMIN, true))
+        .header("Range", "bytes=0-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), b"%PDF-");
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn racing_writers_get_one_winner_or_a_gapless_sequence(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = new_document(&app, "part_ascii.stl").await;
+    let app = std::sync::Arc::new(app);
+
+    // 20 writers that all saw revision 1: one wins, 19 learn it is stale.
+    let racers: Vec<_> = (0..20)
+        .map(|n| {
+            let (app, doc) = (app.clone(), doc.clone());
+            tokio::spawn(async move {
+                let body =
+                    format!("solid racer{n}\nfacet normal 0 0 1\nendsolid racer{n}\n").into_bytes();
+                put_content(&app, &doc, body, None, Some("\"1\"")).await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for racer in racers {
+        let response = racer.await.unwrap();
+        match response.status() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::PRECONDITION_FAILED => {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["current_revision"], 2);
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 1);
+
+    // 20 unconditional writers: all succeed, numbered without gaps.
+    let writers: Vec<_> = (0..20)
+        .map(|n| {
+            let (app, doc) = (app.clone(), doc.clone());
+            tokio::spawn(async move {
+                let body = format!("solid writer{n}\nfacet normal 0 0 1\nendsolid writer{n}\n")
+                    .into_bytes();
+                let response = put_content(&app, &doc, body, None, None).await;
+                assert_eq!(response.status(), StatusCode::CREATED);
+                response.json::<Value>().await.unwrap()["revision"]
+                    .as_i64()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut numbers = BTreeSet::new();
+    for writer in writers {
+        numbers.insert(writer.await.unwrap());
+    }
+    assert_eq!(numbers, (3..=22).collect());
+    let list: Value = app
+        .get(&format!("{doc}/revisions"), ADMIN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["revision"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, (1..=22).collect::<Vec<_>>());
+    for item in list["items"].as_array().unwrap() {
+        let n = item["revision"].as_i64().unwrap();
+        let body = app
+            .get(&format!("{doc}/revisions/{n}/content"), ADMIN)
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(
+            sha(&body),
+            item["sha256"].as_str().unwrap(),
+            "revision {n}'s blob"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn restore_makes_a_new_revision_from_the_same_blob(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = new_document(&app, "photo.png").await;
+    put_content(
+        &app,
+        &doc,
+        fixture("photo_v2.png"),
+        Some("photo_v2.png"),
+        None,
+    )
+    .await;
+    let blobs_before = app.blob_counts().await;
+
+    let restored = app
+        .call(
+            Method::POST,
+            &format!("{doc}/revisions/1/restore"),
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(restored.status(), StatusCode::CREATED);
+    let restored: Value = restored.json().await.unwrap();
+    assert_eq!(restored["revision"], 3);
+    assert_eq!(restored["restored_from"], 1);
+    assert_eq!(restored["sha256"], sha(&fixture("photo.png")));
+    assert_eq!(restored["filename"], "photo.png");
+    assert_eq!(
+        app.blob_counts().await,
+        blobs_before,
+        "no new blob for a restore"
+    );
+
+    let current = app
+        .get(&format!("{doc}/content"), ADMIN)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(current, fixture("photo.png"));
+    let list: Value = app
+        .get(&format!("{doc}/revisions"), ADMIN)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][2]["restored_from"], 1);
+    let types: Vec<String> = sqlx::query_scalar(
+        "SELECT event_type FROM events WHERE event_type LIKE 'Revision%' ORDER BY position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(types, ["RevisionAdded", "RevisionRestored"]);
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn bad_revision_input_gets_a_clear_4xx(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = new_document(&app, "photo.png").await;
+    let before = app.event_count().await;
+    let cases = [
+        (
+            Method::GET,
+            format!("{doc}/revisions/0/content"),
+            StatusCode::BAD_REQUEST,
+            "from 1",
+        ),
+        (
+            Method::GET,
+            format!("{doc}/revisions/two/content"),
+            StatusCode::BAD_REQUEST,
+            "not a revision number",
+        ),
+        (
+            Method::GET,
+            format!("{doc}/revisions/2/content"),
+            StatusCode::NOT_FOUND,
+            "latest is 1",
+        ),
+        (
+            Method::POST,
+            format!("{doc}/revisions/9/restore"),
+            StatusCode::NOT_FOUND,
+            "latest is 1",
+        ),
+        (
+            Method::POST,
+            format!("{doc}/revisions/-1/restore"),
+            StatusCode::BAD_REQUEST,
+            "not a revision number",
+        ),
+        (
+            Method::PATCH,
+            format!("{doc}/revisions/5"),
+            StatusCode::NOT_FOUND,
+            "latest is 1",
+        ),
+    ];
+    for (method, path, status, says) in cases {
+        let body = (method == Method::PATCH).then(|| json!({"label": "x"}));
+        let detail = assert_problem(
+            app.call(method.clone(), &path, Some(ADMIN), body).await,
+            status,
+        )
+        .await;
+        assert!(detail.contains(says), "{method} {path}: {detail}");
+    }
+
+    let garbage = put_content(&app, &doc, fixture("photo.png"), None, Some("\"abc\"")).await;
+    assert!(
+        assert_problem(garbage, StatusCode::BAD_REQUEST)
+            .await
+            .contains("If-Match")
+    );
+    let stale = put_content(&app, &doc, fixture("photo.png"), None, Some("\"7\"")).await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let stale: Value = stale.json().await.unwrap();
+    assert_eq!(stale["current_revision"], 1);
+    let other_type =
+        put_content(&app, &doc, fixture("blueprint.pdf"), Some("plan.pdf"), None).await;
+    assert!(
+        assert_problem(other_type, StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .await
+            .contains("png")
+    );
+    let lying = put_content(&app, &doc, fixture("blueprint.pdf"), None, None).await;
+    assert_problem(lying, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    let long_label = app
+        .call(
+            Method::PATCH,
+            &format!("{doc}/revisions/1"),
+            Some(ADMIN),
+            Some(json!({"label": "x".repeat(101)})),
+        )
+        .await;
+    assert_problem(long_label, StatusCode::BAD_REQUEST).await;
+
+    assert_eq!(
+        app.event_count().await,
+        before,
+        "no event for any refused request"
+    );
+    assert_eq!(
+        app.blob_counts().await,
+        (1, 0),
+        "no blob for any refused request"
+    );
+}
