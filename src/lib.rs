@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod cli;
 pub mod commands;
 pub mod db;
+pub mod diff;
 pub mod documents;
 pub mod domain;
 pub mod permissions;

@@ -40,6 +40,7 @@ impl Application {
         let state = web::Data::new(AppState {
             store,
             blobs,
+            diffs: Default::default(),
             max_upload_bytes: settings.max_upload_mb * 1_000_000,
             keys: Keys::new(&settings.jwt_secret),
             metrics: telemetry::metrics_handle(),

@@ -28,6 +28,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 422: well-formed, but the content could not be processed.
+    #[error("{0}")]
+    UnprocessableContent(String),
     /// Infrastructure failure: the cause is logged, the caller gets a plain sentence.
     #[error("internal error: {0}")]
     Internal(String),
@@ -48,6 +51,7 @@ impl ApiError {
             ApiError::Stale { .. } => "Precondition failed",
             ApiError::PayloadTooLarge(_) => "Payload too large",
             ApiError::UnsupportedMediaType(_) => "Unsupported media type",
+            ApiError::UnprocessableContent(_) => "Unprocessable content",
             ApiError::Internal(_) => "Internal server error",
         }
     }
@@ -62,6 +66,7 @@ impl ApiError {
             ApiError::Stale { .. } => "stale-revision",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::UnprocessableContent(_) => "unprocessable-content",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -90,6 +95,7 @@ impl ResponseError for ApiError {
             ApiError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnprocessableContent(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -30,6 +30,7 @@ use crate::store::EventStore;
 pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
+    pub diffs: crate::diff::Cache,
     pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,

@@ -15,7 +15,7 @@ use super::{acl, documents, ops, projects, revisions};
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
-        revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore,
+        revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
     ),
     modifiers(&BearerAuth)
 )]

@@ -2,6 +2,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::content::{self, Download};
@@ -9,6 +10,7 @@ use super::{ApiError, AppState, meta};
 use crate::access::{self, DocumentAccess, Need};
 use crate::auth::AuthUser;
 use crate::commands;
+use crate::diff::{self, Comparison, Side, pixels};
 use crate::documents;
 use crate::domain::document::{Document, DocumentCommand, NewFile};
 use crate::policy::FileName;
@@ -35,7 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/projects/{slug}/documents/{id}/revisions/{n}/restore",
         web::post().to(restore),
-    );
+    )
+    .route("/projects/{slug}/documents/{id}/diff", web::get().to(diff));
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -315,4 +318,116 @@ pub async fn restore(
     )
     .await?;
     created(&state, &doc, &recorded).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DiffQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// `png`: a highlight image of the changed pixels (two images of equal size).
+    format: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DiffView {
+    from: u32,
+    to: u32,
+    #[serde(flatten)]
+    comparison: Comparison,
+}
+
+async fn side(state: &AppState, doc: &DocumentAccess, n: u32) -> Result<Side, ApiError> {
+    let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
+    let sha256 = Sha256::parse(&revision.sha256).map_err(ApiError::internal)?;
+    let size = u64::try_from(revision.size).unwrap_or(0);
+    let bytes = if size <= diff::MAX_INSPECT_BYTES {
+        let mut body = state.blobs.read(&sha256, None).await?;
+        let mut bytes = Vec::with_capacity(size as usize);
+        while let Some(chunk) = body.next().await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        Some(bytes)
+    } else {
+        None
+    };
+    Ok(Side {
+        revision: n,
+        kind: doc.document.kind()?,
+        sha256,
+        size,
+        bytes,
+    })
+}
+
+/// Compare two revisions: a structured metadata diff always, a unified
+/// text diff for glTF, ASCII STL and PDF text, a pixel summary (or with
+/// `format=png` a highlight image) for images of equal size.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/diff", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), DiffQuery),
+    responses((status = 200, body = DiffView), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn diff(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<DiffQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let doc = gate(&state, &user, &path.0, &path.1, Need::Read, "diff").await?;
+    let query = query.into_inner();
+    let number = |raw: Option<String>, what: &str| match raw {
+        Some(raw) => revisions::parse(&raw, what),
+        None => Err(ApiError::BadRequest(format!(
+            "{what} is required, e.g. ?from=1&to=2"
+        ))),
+    };
+    let (from, to) = (number(query.from, "from")?, number(query.to, "to")?);
+    let (before, after) = (
+        side(&state, &doc, from).await?,
+        side(&state, &doc, to).await?,
+    );
+    match query.format.as_deref() {
+        None | Some("json") => {}
+        Some("png") => return highlight(before, after).await,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "format {other:?} is not json or png"
+            )));
+        }
+    }
+    let key = (before.sha256.clone(), after.sha256.clone());
+    let comparison = match state.diffs.get(&key) {
+        Some(cached) => cached,
+        None => {
+            let comparison = match diff::bounded(move || diff::compare(&before, &after)).await {
+                Ok(comparison) => comparison,
+                Err(why) => return Err(ApiError::UnprocessableContent(why.to_owned())),
+            };
+            let comparison = std::sync::Arc::new(comparison);
+            state.diffs.put(key, comparison.clone());
+            comparison
+        }
+    };
+    Ok(HttpResponse::Ok().json(DiffView {
+        from,
+        to,
+        comparison: (*comparison).clone(),
+    }))
+}
+
+async fn highlight(before: Side, after: Side) -> Result<HttpResponse, ApiError> {
+    let not_images =
+        || ApiError::BadRequest("format=png needs two image revisions of the same size".into());
+    let (Some(a), Some(b)) = (before.bytes, after.bytes) else {
+        return Err(not_images());
+    };
+    let png = diff::bounded(move || {
+        let (a, b) = (pixels::decode(&a)?, pixels::decode(&b)?);
+        pixels::highlight(&a, &b)
+    })
+    .await
+    .map_err(|why| ApiError::UnprocessableContent(why.to_owned()))?
+    .ok_or_else(not_images)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .body(png))
 }

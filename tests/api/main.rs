@@ -3,6 +3,7 @@
 mod helpers;
 
 mod auth;
+mod diffs;
 mod documents;
 mod event_store;
 mod permissions;

@@ -166,6 +166,7 @@ async fn every_role_in_every_acl_situation_on_every_document_endpoint(pool: PgPo
                 format!("{doc}/permissions"),
                 format!("{doc}/revisions"),
                 format!("{doc}/revisions/1/content"),
+                format!("{doc}/diff?from=1&to=1"),
             ] {
                 let got = status(&app, Method::GET, &read, user, None).await;
                 assert_eq!(
