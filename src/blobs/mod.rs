@@ -114,6 +114,11 @@ impl BlobStore {
         }
     }
 
+    /// The directory of the local backend, if this is one.
+    pub fn local_dir(&self) -> Option<&std::path::Path> {
+        self.local_dir.as_deref()
+    }
+
     /// For unit tests of pure logic only.
     pub fn in_memory() -> Self {
         Self::new(Arc::new(InMemory::new()), "")

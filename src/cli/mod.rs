@@ -3,6 +3,7 @@ mod blobs;
 mod projections;
 mod serve;
 mod token;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -31,6 +32,8 @@ enum Command {
         #[command(subcommand)]
         command: blobs::Command,
     },
+    /// Verify the log: hash chain, gapless positions, stream versions, blobs.
+    Verify(verify::Args),
     /// Work with the read models.
     Projections {
         #[command(subcommand)]
@@ -46,6 +49,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
         Command::Token(args) => token::run(&settings, args),
+        Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
     }

@@ -12,3 +12,4 @@ mod projects;
 mod revisions;
 mod storage;
 mod uploads;
+mod verify;

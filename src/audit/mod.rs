@@ -1,0 +1,2 @@
+//! Reading the log for audits, without the web server.
+pub mod verify;

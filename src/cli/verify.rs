@@ -1,0 +1,66 @@
+use std::io::Write;
+
+use crate::audit::verify;
+use crate::blobs::BlobStore;
+use crate::db;
+use crate::settings::Settings;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Start at this position (the chain is picked up from the event before).
+    #[arg(long, default_value_t = 1)]
+    from: i64,
+    /// Also read every referenced blob and check its SHA-256.
+    #[arg(long)]
+    blobs: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Exits non-zero, naming the first bad position, when the log is not intact.
+pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
+    let pool = db::connect(settings.database_url.expose()).await?;
+    let store = if args.blobs {
+        Some(BlobStore::from_settings(settings)?)
+    } else {
+        None
+    };
+    let quiet = args.json;
+    let result = verify::verify(&pool, args.from, store.as_ref(), |position| {
+        if !quiet {
+            eprint!("\rverified up to position {position}");
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await;
+    if !quiet {
+        eprintln!();
+    }
+    match result {
+        Ok(report) if args.json => {
+            println!("{}", serde_json::json!({"ok": true, "report": report}))
+        }
+        Ok(report) => println!(
+            "log intact: {} events up to position {}, head hash {}{}",
+            report.events,
+            report.last_position,
+            report.last_hash,
+            if args.blobs {
+                format!(", {} blobs checked", report.blobs_checked)
+            } else {
+                String::new()
+            }
+        ),
+        Err(problem) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "position": problem.position(), "problem": problem.to_string()})
+                );
+            }
+            anyhow::bail!("log verification failed: {problem}");
+        }
+    }
+    Ok(())
+}
