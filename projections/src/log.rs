@@ -91,3 +91,51 @@ pub async fn head(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
 /// The advisory lock key every append transaction holds: it orders
 /// appends across all nodes, which keeps `position` gapless.
 pub const APPEND_LOCK: i64 = 0x5354_4f43_4b41_4745; // "STOCKAGE"
+
+/// Which events an audit wants; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub project_id: Option<Uuid>,
+    pub stream_id: Option<Uuid>,
+    pub actor: Option<String>,
+    pub event_type: Option<String>,
+    pub since_position: Option<i64>,
+    pub until_position: Option<i64>,
+    pub since_time: Option<OffsetDateTime>,
+    pub until_time: Option<OffsetDateTime>,
+}
+
+/// Up to `limit` events after `position` that pass `filter`, in log order.
+pub async fn read_filtered(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    position: i64,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events
+         WHERE position > greatest($1, coalesce($2 - 1, 0))
+           AND ($3::bigint IS NULL OR position <= $3)
+           AND ($4::uuid IS NULL OR project_id = $4)
+           AND ($5::uuid IS NULL OR stream_id = $5)
+           AND ($6::text IS NULL OR actor = $6)
+           AND ($7::text IS NULL OR event_type = $7)
+           AND ($8::timestamptz IS NULL OR recorded_at >= $8)
+           AND ($9::timestamptz IS NULL OR recorded_at <= $9)
+         ORDER BY position LIMIT $10"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(position)
+        .bind(filter.since_position)
+        .bind(filter.until_position)
+        .bind(filter.project_id)
+        .bind(filter.stream_id)
+        .bind(&filter.actor)
+        .bind(&filter.event_type)
+        .bind(filter.since_time)
+        .bind(filter.until_time)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(RecordedEvent::from).collect())
+}

@@ -1,5 +1,6 @@
 //! The `stockage` command line: one subcommand per module.
 mod blobs;
+mod events;
 mod projections;
 mod serve;
 mod token;
@@ -32,6 +33,8 @@ enum Command {
         #[command(subcommand)]
         command: blobs::Command,
     },
+    /// The log, filtered; --follow tails it.
+    Events(events::Args),
     /// Verify the log: hash chain, gapless positions, stream versions, blobs.
     Verify(verify::Args),
     /// Work with the read models.
@@ -49,6 +52,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
         Command::Token(args) => token::run(&settings, args),
+        Command::Events(args) => runtime.block_on(events::run(&settings, args)),
         Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),

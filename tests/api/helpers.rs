@@ -210,3 +210,25 @@ pub fn fixture(name: &str) -> Vec<u8> {
     ))
     .unwrap()
 }
+
+/// The URL of the test's own database, for server and CLI processes.
+pub async fn database_url(pool: &PgPool) -> String {
+    let database: String = sqlx::query_scalar("SELECT current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").unwrap();
+    format!("{}/{database}", base.rsplit_once('/').unwrap().0)
+}
+
+/// A `stockage` command against the test's database.
+pub async fn cli(pool: &PgPool, args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_stockage"));
+    command
+        .args(args)
+        .env("DATABASE_URL", database_url(pool).await)
+        .env("STOCKAGE_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true);
+    command
+}

@@ -6,6 +6,7 @@ mod auth;
 mod diffs;
 mod documents;
 mod event_store;
+mod events_cli;
 mod permissions;
 mod projections;
 mod projects;

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use stockage::audit::verify::{Problem, verify};
 use stockage_events::ChainError;
 
-use crate::helpers::{ADMIN, TestApp, fixture, spawn_app};
+use crate::helpers::{ADMIN, TestApp, cli, fixture, spawn_app};
 
 /// Positions: 1 ProjectCreated, 2 MemberAdded (owner), 3..5 MemberAdded,
 /// 6 DocumentAdded.
@@ -91,19 +91,10 @@ async fn a_deleted_row_is_named_and_the_cli_exits_non_zero(pool: PgPool) {
         "{problem}"
     );
 
-    let database: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(&pool)
+    let output = cli(&pool, &["verify", "--json"])
         .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_stockage"))
-        .args(["verify", "--json"])
-        .env(
-            "DATABASE_URL",
-            format!("{}/{database}", base.rsplit_once('/').unwrap().0),
-        )
-        .env("STOCKAGE_JWT_SECRET", "unused")
         .output()
+        .await
         .unwrap();
     assert!(!output.status.success());
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
