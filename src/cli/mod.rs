@@ -2,6 +2,7 @@
 mod blobs;
 mod events;
 mod projections;
+mod replay;
 mod serve;
 mod token;
 mod verify;
@@ -35,6 +36,8 @@ enum Command {
     },
     /// The log, filtered; --follow tails it.
     Events(events::Args),
+    /// A project's state at a moment, rebuilt from the log alone.
+    Replay(replay::Args),
     /// Verify the log: hash chain, gapless positions, stream versions, blobs.
     Verify(verify::Args),
     /// Work with the read models.
@@ -53,6 +56,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
         Command::Token(args) => token::run(&settings, args),
         Command::Events(args) => runtime.block_on(events::run(&settings, args)),
+        Command::Replay(args) => runtime.block_on(replay::run(&settings, args)),
         Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),

@@ -10,6 +10,7 @@ mod events_cli;
 mod permissions;
 mod projections;
 mod projects;
+mod replay_cli;
 mod revisions;
 mod storage;
 mod uploads;

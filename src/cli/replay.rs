@@ -1,0 +1,162 @@
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use stockage_projections::log::{self, Filter};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::audit::replay::{ProjectState, fold};
+use crate::db;
+use crate::settings::Settings;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The project, by slug.
+    #[arg(long)]
+    project: String,
+    /// The moment: a position or an RFC 3339 time (inclusive).
+    #[arg(long)]
+    at: String,
+    /// Only this document.
+    #[arg(long)]
+    document: Option<Uuid>,
+    /// Who could read this document at that moment, and why.
+    #[arg(long)]
+    who_could_read: Option<Uuid>,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
+    let pool = db::connect(settings.database_url.expose()).await?;
+    let project_id: Uuid = sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1")
+        .bind(&args.project)
+        .fetch_optional(&pool)
+        .await?
+        .with_context(|| format!("no project {:?}", args.project))?;
+    let mut filter = Filter {
+        project_id: Some(project_id),
+        ..Filter::default()
+    };
+    if let Ok(position) = args.at.parse::<i64>() {
+        filter.until_position = Some(position);
+    } else {
+        let time = OffsetDateTime::parse(&args.at, &Rfc3339).with_context(|| {
+            format!(
+                "--at {:?} is neither a position nor an RFC 3339 time",
+                args.at
+            )
+        })?;
+        filter.until_time = Some(time);
+    }
+    let mut events = Vec::new();
+    let mut conn = pool.acquire().await?;
+    loop {
+        let after = events
+            .last()
+            .map_or(0, |e: &stockage_events::RecordedEvent| e.position);
+        let page = log::read_filtered(&mut conn, &filter, after, 5_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        events.extend(page);
+    }
+    let state = fold(&events).map_err(anyhow::Error::msg)?;
+    let report = report(&state, &args)?;
+    if args.json {
+        println!("{report}");
+    } else {
+        print_human(&report);
+    }
+    Ok(())
+}
+
+fn report(state: &ProjectState, args: &Args) -> anyhow::Result<Value> {
+    let members: Vec<Value> = state
+        .project
+        .members
+        .iter()
+        .map(|(user, role)| json!({"user": user.to_string(), "role": role.to_string()}))
+        .collect();
+    let documents: Vec<Value> = state
+        .documents
+        .iter()
+        .filter(|(id, _)| args.document.is_none_or(|wanted| wanted == **id))
+        .map(|(id, doc)| {
+            let latest = doc.revisions.last();
+            json!({
+                "id": id,
+                "title": doc.title,
+                "revision": doc.revision,
+                "sha256": latest.map(|r| r.sha256.to_string()),
+                "filename": latest.map(|r| r.filename.clone()),
+                "tags": doc.tags,
+                "deleted": doc.deleted,
+                "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut report = json!({
+        "project": args.project,
+        "at": args.at,
+        "last_position": state.last_position,
+        "members": members,
+        "documents": documents,
+    });
+    if let Some(document) = args.who_could_read {
+        let Some(readers) = state.who_could_read(document) else {
+            bail!(
+                "document {document} did not exist in project {} at {}",
+                args.project,
+                args.at
+            );
+        };
+        report["who_could_read"] = json!({"document": document, "readers": readers});
+    }
+    Ok(report)
+}
+
+fn print_human(report: &Value) {
+    println!(
+        "project {} at {} (events up to position {})",
+        report["project"], report["at"], report["last_position"]
+    );
+    println!("\nmembers:");
+    for m in report["members"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<24} {}",
+            m["user"].as_str().unwrap_or(""),
+            m["role"].as_str().unwrap_or("")
+        );
+    }
+    println!("\ndocuments:");
+    for d in report["documents"].as_array().into_iter().flatten() {
+        println!(
+            "  {}  rev {}  {}  {}{}  tags {}  acl {}",
+            d["id"].as_str().unwrap_or(""),
+            d["revision"],
+            d["sha256"].as_str().unwrap_or(""),
+            d["title"].as_str().unwrap_or(""),
+            if d["deleted"] == true {
+                " (deleted)"
+            } else {
+                ""
+            },
+            d["tags"],
+            d["acl"]
+        );
+    }
+    if let Some(who) = report.get("who_could_read") {
+        println!("\nwho could read {}:", who["document"]);
+        for r in who["readers"].as_array().into_iter().flatten() {
+            println!(
+                "  {:<24} {:<8} {:<6} because {}",
+                r["user"].as_str().unwrap_or(""),
+                r["role"].as_str().unwrap_or(""),
+                r["permission"].as_str().unwrap_or(""),
+                r["because"].as_str().unwrap_or("")
+            );
+        }
+    }
+}
