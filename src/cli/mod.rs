@@ -1,4 +1,5 @@
 //! The `stockage` command line: one subcommand per module.
+mod archive;
 mod blobs;
 mod events;
 mod projections;
@@ -38,6 +39,10 @@ enum Command {
     Events(events::Args),
     /// A project's state at a moment, rebuilt from the log alone.
     Replay(replay::Args),
+    /// Write the log (and with --with-blobs its blobs) to an archive.
+    Export(archive::ExportArgs),
+    /// Load an archive into an empty database, verifying it as it goes.
+    Import(archive::ImportArgs),
     /// Verify the log: hash chain, gapless positions, stream versions, blobs.
     Verify(verify::Args),
     /// Work with the read models.
@@ -57,6 +62,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Token(args) => token::run(&settings, args),
         Command::Events(args) => runtime.block_on(events::run(&settings, args)),
         Command::Replay(args) => runtime.block_on(replay::run(&settings, args)),
+        Command::Export(args) => runtime.block_on(archive::export(&settings, args)),
+        Command::Import(args) => runtime.block_on(archive::import(&settings, args)),
         Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),

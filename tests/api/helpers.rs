@@ -54,7 +54,17 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Backend::Local).await
 }
 
+/// A server whose local blobs live under `data_dir`.
+pub async fn spawn_app_in(pool: PgPool, data_dir: &std::path::Path) -> TestApp {
+    spawn(pool, Backend::Local, data_dir.to_owned()).await
+}
+
 pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("stockage-test-{}", uuid::Uuid::new_v4()));
+    spawn(pool, backend, data_dir).await
+}
+
+async fn spawn(pool: PgPool, backend: Backend, data_dir: std::path::PathBuf) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         stockage::telemetry::init_logging(false);
     }
@@ -62,7 +72,7 @@ pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
     let settings = Settings {
         database_url: Secret::new(String::new()),
         bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir().join(format!("stockage-test-{}", uuid::Uuid::new_v4())),
+        data_dir,
         jwt_secret: secret.clone(),
         max_upload_mb: 150,
         log_json: false,

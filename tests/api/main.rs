@@ -2,6 +2,7 @@
 //! (`#[sqlx::test]` creates and migrates a new one per test).
 mod helpers;
 
+mod archive;
 mod auth;
 mod diffs;
 mod documents;

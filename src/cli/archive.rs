@@ -1,0 +1,64 @@
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::audit::archive;
+use crate::blobs::BlobStore;
+use crate::db;
+use crate::settings::Settings;
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// Where to write the archive.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also include every blob the log references.
+    #[arg(long)]
+    with_blobs: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The archive to read.
+    file: PathBuf,
+}
+
+pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
+    let pool = db::connect(settings.database_url.expose()).await?;
+    let blobs = if args.with_blobs {
+        Some(BlobStore::from_settings(settings)?)
+    } else {
+        None
+    };
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let summary = archive::export(&pool, blobs.as_ref(), std::io::BufWriter::new(file)).await?;
+    println!(
+        "exported {} events and {} blobs to {}; chain ends at {}",
+        summary.events,
+        summary.blobs,
+        args.out.display(),
+        summary.end_hash
+    );
+    Ok(())
+}
+
+pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
+    let pool = db::connect(settings.database_url.expose()).await?;
+    let blobs = BlobStore::from_settings(settings)?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let summary = archive::import(&pool, Some(&blobs), std::io::BufReader::new(file))
+        .await
+        .with_context(|| {
+            format!(
+                "importing {} failed; nothing was imported",
+                args.file.display()
+            )
+        })?;
+    println!(
+        "imported {} events and {} blobs; chain verified up to {}",
+        summary.events, summary.blobs, summary.end_hash
+    );
+    Ok(())
+}
