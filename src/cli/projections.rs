@@ -12,6 +12,8 @@ pub enum Command {
     /// Replay the log from position 0 into fresh tables, compare them with
     /// the live read models, and with --swap put them in place atomically.
     Rebuild {
+        /// Only these projectors (projects, documents, acl, revisions); all by default.
+        names: Vec<String>,
         /// Replace the live tables with the rebuilt ones.
         #[arg(long)]
         swap: bool,
@@ -19,9 +21,17 @@ pub enum Command {
 }
 
 pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
-    let Command::Rebuild { swap } = command;
+    let Command::Rebuild { names, swap } = command;
+    let all = inline_projectors();
+    let known: Vec<&str> = all.iter().map(|p| p.name()).collect();
+    if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        bail!("no projector {unknown:?}; there are: {}", known.join(", "));
+    }
+    let projectors: Vec<_> = all
+        .into_iter()
+        .filter(|p| names.is_empty() || names.iter().any(|n| n == p.name()))
+        .collect();
     let pool = db::connect(settings.database_url.expose()).await?;
-    let projectors = inline_projectors();
     let schema = format!(
         "rebuild_{}",
         time::OffsetDateTime::now_utc().unix_timestamp()

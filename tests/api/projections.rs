@@ -444,3 +444,54 @@ async fn wait_for_checkpoint(pool: &PgPool, position: i64) {
     }
     panic!("the runner did not reach position {position} within 10 s");
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_rebuild_command_checks_all_or_named_projectors_and_can_swap(pool: PgPool) {
+    let store = EventStore::start(pool.clone(), inline_projectors());
+    random_history(&store, 7).await;
+    let run = |args: &'static [&'static str]| {
+        let pool = pool.clone();
+        async move {
+            crate::helpers::cli(&pool, args)
+                .await
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let all = run(&["projections", "rebuild"]).await;
+    assert!(
+        all.status.success(),
+        "{}",
+        String::from_utf8_lossy(&all.stderr)
+    );
+    assert!(String::from_utf8_lossy(&all.stdout).contains("live read models match the log"));
+    assert!(
+        run(&["projections", "rebuild", "acl", "revisions"])
+            .await
+            .status
+            .success()
+    );
+    let unknown = run(&["projections", "rebuild", "bogus"]).await;
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("there are: projects, documents, acl, revisions")
+    );
+
+    // Damage, see the check fail, repair with --swap, see it pass.
+    sqlx::query("DELETE FROM document_acl")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let damaged = run(&["projections", "rebuild", "acl"]).await;
+    assert!(!damaged.status.success());
+    assert!(String::from_utf8_lossy(&damaged.stderr).contains("document_acl"));
+    assert!(
+        run(&["projections", "rebuild", "acl", "--swap"])
+            .await
+            .status
+            .success()
+    );
+    assert!(run(&["projections", "rebuild"]).await.status.success());
+}
