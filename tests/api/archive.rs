@@ -7,9 +7,8 @@ use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase;
 use stockage::audit::archive::{self, ArchiveError};
 use stockage::audit::verify::verify;
-use stockage::blobs::BlobStore;
 
-use crate::helpers::{ADMIN, TestApp, database_url, fixture, spawn_app, spawn_app_in};
+use crate::helpers::{ADMIN, TestApp, database_url, fixture, local_blobs, spawn_app, spawn_app_in};
 
 const READ_MODELS: [&str; 6] = [
     "projects",
@@ -75,19 +74,6 @@ async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
     (url, other)
 }
 
-fn local_store(dir: &std::path::Path) -> BlobStore {
-    let settings = stockage::settings::Settings {
-        database_url: stockage::settings::Secret::new(String::new()),
-        bind: "127.0.0.1:0".into(),
-        data_dir: dir.to_owned(),
-        jwt_secret: stockage::settings::Secret::new("x".into()),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: stockage::settings::BlobBackend::Local,
-    };
-    BlobStore::from_settings(&settings).unwrap()
-}
-
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn export_then_import_reproduces_everything(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
@@ -103,7 +89,7 @@ async fn export_then_import_reproduces_everything(pool: PgPool) {
 
     let (url, copy) = fresh_database(&pool, "import").await;
     let dir = std::env::temp_dir().join(format!("stockage-import-{}", uuid::Uuid::new_v4()));
-    let blobs = local_store(&dir);
+    let blobs = local_blobs(&dir);
     let imported = archive::import(&copy, Some(&blobs), bytes.as_slice())
         .await
         .unwrap();
@@ -211,7 +197,7 @@ async fn the_golden_archive_of_format_1_still_imports(pool: PgPool) {
     }
     let bytes = std::fs::read(GOLDEN).expect("fixtures/archives/golden-v1.stkarch");
     let dir = std::env::temp_dir().join(format!("stockage-golden-{}", uuid::Uuid::new_v4()));
-    let blobs = local_store(&dir);
+    let blobs = local_blobs(&dir);
     let summary = archive::import(&pool, Some(&blobs), bytes.as_slice())
         .await
         .unwrap();

@@ -54,6 +54,25 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Backend::Local).await
 }
 
+/// Settings for a test server on port 0 with blobs under `data_dir`.
+pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
+    Settings {
+        database_url: Secret::new(String::new()),
+        bind: "127.0.0.1:0".into(),
+        data_dir,
+        jwt_secret: Secret::new(SECRET.into()),
+        max_upload_mb: 150,
+        log_json: false,
+        blob_backend: backend.settings(),
+    }
+}
+
+/// A local blob store under `data_dir`, as a server there would have it.
+pub fn local_blobs(data_dir: &std::path::Path) -> BlobStore {
+    BlobStore::from_settings(&settings(data_dir.to_owned(), Backend::Local))
+        .expect("the blob store opens")
+}
+
 /// A server whose local blobs live under `data_dir`.
 pub async fn spawn_app_in(pool: PgPool, data_dir: &std::path::Path) -> TestApp {
     spawn(pool, Backend::Local, data_dir.to_owned()).await
@@ -68,16 +87,7 @@ async fn spawn(pool: PgPool, backend: Backend, data_dir: std::path::PathBuf) -> 
     if std::env::var_os("TEST_LOG").is_some() {
         stockage::telemetry::init_logging(false);
     }
-    let secret = Secret::new(SECRET.into());
-    let settings = Settings {
-        database_url: Secret::new(String::new()),
-        bind: "127.0.0.1:0".into(),
-        data_dir,
-        jwt_secret: secret.clone(),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: backend.settings(),
-    };
+    let settings = settings(data_dir, backend);
     let blobs = BlobStore::from_settings(&settings).expect("the blob store opens");
     let app = Application::build_with_pool(settings, pool.clone())
         .await
@@ -87,7 +97,7 @@ async fn spawn(pool: PgPool, backend: Backend, data_dir: std::path::PathBuf) -> 
     TestApp {
         address,
         pool,
-        keys: Keys::new(&secret),
+        keys: Keys::new(&Secret::new(SECRET.into())),
         client: reqwest::Client::new(),
         blobs,
     }

@@ -176,11 +176,7 @@ async fn a_server_killed_mid_upload_leaves_no_document_and_gc_removes_the_rest(p
         .unwrap();
     assert_eq!(documents, 0);
 
-    let settings = stockage::settings::Settings {
-        data_dir: data_dir.clone(),
-        ..app_settings()
-    };
-    let blobs = stockage::blobs::BlobStore::from_settings(&settings).unwrap();
+    let blobs = crate::helpers::local_blobs(&data_dir);
     let report = stockage::blobs::gc::collect(&pool, &blobs, Duration::ZERO)
         .await
         .unwrap();
@@ -190,18 +186,6 @@ async fn a_server_killed_mid_upload_leaves_no_document_and_gc_removes_the_rest(p
     );
     assert_eq!(disk_usage(&blob_dir), 0, "gc left files behind");
     std::fs::remove_dir_all(&data_dir).unwrap();
-}
-
-fn app_settings() -> stockage::settings::Settings {
-    stockage::settings::Settings {
-        database_url: stockage::settings::Secret::new(String::new()),
-        bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir(),
-        jwt_secret: stockage::settings::Secret::new(SECRET.into()),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: stockage::settings::BlobBackend::Local,
-    }
 }
 
 /// Bytes in all files under `dir`.
