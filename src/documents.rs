@@ -86,12 +86,14 @@ pub struct Received {
 }
 
 /// Reads a multipart upload: the `file` part streams through the policy
-/// into the blob store; `title` and `tags` are small text parts. On any
-/// error nothing stays in the blob store.
+/// into the blob store; `title` and `tags` are small text parts. With
+/// `only`, a file of another type is refused before its bytes are read.
+/// On any error nothing stays in the blob store.
 pub async fn receive(
     mut form: Multipart,
     blobs: &BlobStore,
     max_bytes: u64,
+    only: Option<FileKind>,
 ) -> Result<Received, ApiError> {
     let mut file: Option<(FileName, Staged)> = None;
     let mut title = None;
@@ -104,7 +106,7 @@ pub async fn receive(
                         "the form has more than one file part".into(),
                     ));
                 }
-                "file" => file = Some(receive_file(field, blobs, max_bytes).await?),
+                "file" => file = Some(receive_file(field, blobs, max_bytes, only).await?),
                 "title" => title = Some(parse_title(&text_part(field, "title").await?)?),
                 "tags" => tags = Some(parse_tags(text_part(field, "tags").await?.split(','))?),
                 _ => drain(field).await?,
@@ -160,6 +162,7 @@ async fn receive_file(
     field: actix_multipart::Field,
     blobs: &BlobStore,
     max_bytes: u64,
+    only: Option<FileKind>,
 ) -> Result<(FileName, Staged), ApiError> {
     let raw_name = field
         .content_disposition()
@@ -167,6 +170,9 @@ async fn receive_file(
         .ok_or_else(|| ApiError::BadRequest("the file part has no filename".into()))?
         .to_owned();
     let filename = FileName::parse(&raw_name)?;
+    if let Some(kind) = only {
+        same_kind(kind, filename.kind())?;
+    }
     let staged = receive_stream(field, filename.kind(), blobs, max_bytes).await?;
     Ok((filename, staged))
 }
@@ -213,6 +219,16 @@ pub async fn receive_stream<E: std::fmt::Display>(
         }
     }
     Ok(staged)
+}
+
+/// 415 unless a new revision keeps the document's type.
+pub fn same_kind(document: FileKind, file: FileKind) -> Result<(), ApiError> {
+    if document == file {
+        return Ok(());
+    }
+    Err(ApiError::UnsupportedMediaType(format!(
+        "this document holds {document} files; a new revision must be one too, not {file}"
+    )))
 }
 
 /// 413 before reading when the declared length is already far past the

@@ -60,7 +60,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, ApiError> {
     let membership = access::project(state.pool(), &slug, &user.id, "upload").await?;
     documents::check_declared_length(&req, state.max_upload_bytes)?;
-    let received = documents::receive(form, &state.blobs, state.max_upload_bytes).await?;
+    let received = documents::receive(form, &state.blobs, state.max_upload_bytes, None).await?;
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());

@@ -127,6 +127,7 @@ pub async fn put_content(
             Multipart::new(req.headers(), body),
             &state.blobs,
             state.max_upload_bytes,
+            Some(doc.document.kind()?),
         )
         .await?;
         (received.filename, received.blob)
@@ -141,13 +142,7 @@ pub async fn put_content(
             .transpose()?
             .unwrap_or(&doc.document.filename);
         let filename = FileName::parse(raw)?;
-        if filename.kind() != doc.document.kind()? {
-            return Err(ApiError::UnsupportedMediaType(format!(
-                "this document holds {} files; a new revision must be one too, not {}",
-                doc.document.kind,
-                filename.kind()
-            )));
-        }
+        documents::same_kind(doc.document.kind()?, filename.kind())?;
         let staged =
             documents::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
                 .await?;

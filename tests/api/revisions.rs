@@ -380,3 +380,43 @@ async fn bad_revision_input_gets_a_clear_4xx(pool: PgPool) {
         "no blob for any refused request"
     );
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_multipart_revision_of_another_type_is_refused_unread(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let doc = new_document(&app, "photo.png").await;
+    let part = reqwest::multipart::Part::bytes(fixture("blueprint.pdf")).file_name("plan.pdf");
+    let response = app
+        .client
+        .put(format!("{}{doc}/content", app.address))
+        .bearer_auth(app.token(ADMIN, true))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            .await
+            .contains("png")
+    );
+    assert_eq!(
+        app.blob_counts().await,
+        (1, 0),
+        "no blob for the refused revision"
+    );
+
+    let part = reqwest::multipart::Part::bytes(fixture("photo_v2.png")).file_name("photo_v2.png");
+    let accepted = app
+        .client
+        .put(format!("{}{doc}/content", app.address))
+        .bearer_auth(app.token(ADMIN, true))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::CREATED);
+    assert_eq!(
+        accepted.json::<Value>().await.unwrap()["filename"],
+        "photo_v2.png"
+    );
+}
