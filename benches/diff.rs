@@ -10,9 +10,8 @@ use sha2::Digest;
 use stockage::diff::{self, Side};
 use stockage_events::{FileKind, Sha256};
 
-fn side(revision: u32, kind: FileKind, bytes: Vec<u8>) -> Side {
+fn side(kind: FileKind, bytes: Vec<u8>) -> Side {
     Side {
-        revision,
         kind,
         sha256: Sha256::from_digest(sha2::Sha256::digest(&bytes).into()),
         size: bytes.len() as u64,
@@ -75,8 +74,8 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     for lines in [10_000, 1_000_000] {
         let (a, b) = (
-            side(1, FileKind::Stl, text(lines, false)),
-            side(2, FileKind::Stl, text(lines, true)),
+            side(FileKind::Stl, text(lines, false)),
+            side(FileKind::Stl, text(lines, true)),
         );
         let mb = peak_mb(|| {
             let result = diff::compare(&a, &b);
@@ -91,8 +90,8 @@ fn benches(c: &mut Criterion) {
         });
     }
     let (a, b) = (
-        side(1, FileKind::Png, png(4096, false)),
-        side(2, FileKind::Png, png(4096, true)),
+        side(FileKind::Png, png(4096, false)),
+        side(FileKind::Png, png(4096, true)),
     );
     let mb = peak_mb(|| {
         let result = diff::compare(&a, &b);

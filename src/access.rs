@@ -4,13 +4,16 @@
 //! not see, 403 for a visible document they may not act on as asked.
 use serde::Serialize;
 use sqlx::PgPool;
-use stockage_events::{FileKind, Permission, Principal, Sha256, UserId};
+use stockage_events::{EventMeta, FileKind, Permission, Principal, RecordedEvent, Sha256, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::api::ApiError;
+use crate::commands;
+use crate::domain::document::{Document, DocumentCommand};
 use crate::permissions::{AclEntry, effective};
 use crate::projects::{self, Membership};
+use crate::store::EventStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -171,6 +174,17 @@ pub async fn document(
 }
 
 impl DocumentAccess {
+    /// Runs a command on the document this access was granted for.
+    pub async fn execute(
+        &self,
+        store: &EventStore,
+        command: DocumentCommand,
+        meta: EventMeta,
+    ) -> Result<Vec<RecordedEvent>, ApiError> {
+        let (id, project) = (self.document.id, self.document.project_id);
+        commands::execute::<Document>(store, id, project, command, meta).await
+    }
+
     /// 404 for a soft-deleted document, as if it were gone.
     pub fn live(self) -> Result<Self, ApiError> {
         match self.document.deleted_at {

@@ -71,7 +71,9 @@ impl Application {
 
 /// Blob gc every 15 minutes; a blob must be an hour old to be collected.
 async fn collect_garbage(pool: PgPool, blobs: BlobStore) {
-    let mut every = tokio::time::interval(Duration::from_secs(15 * 60));
+    // The first run is one period after start, not at start-up.
+    let period = Duration::from_secs(15 * 60);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;

@@ -8,8 +8,7 @@ use stockage_events::{Permission, Principal, Role, UserId};
 use super::{ApiError, AppState, meta};
 use crate::access::{self, DocumentAccess, Need};
 use crate::auth::AuthUser;
-use crate::commands;
-use crate::domain::document::{Document, DocumentCommand};
+use crate::domain::document::DocumentCommand;
 use crate::permissions::{AclEntry, Decision, effective};
 use crate::projects;
 
@@ -128,9 +127,9 @@ pub async fn put_acl(
 ) -> Result<HttpResponse, ApiError> {
     let doc = admin_access(&state, &user, &path, "acl-put").await?;
     let entries = body.into_inner().parse()?;
-    let (id, project) = (doc.document.id, doc.document.project_id);
     let command = DocumentCommand::ReplaceAcl(entries.clone());
-    commands::execute::<Document>(&state.store, id, project, command, meta(&user, &req)).await?;
+    doc.execute(&state.store, command, meta(&user, &req))
+        .await?;
     Ok(HttpResponse::Ok().json(Acl::of(&entries)))
 }
 

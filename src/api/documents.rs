@@ -201,14 +201,8 @@ pub async fn patch(
             .transpose()?,
     };
     let id = doc.document.id;
-    commands::execute::<Document>(
-        &state.store,
-        id,
-        doc.document.project_id,
-        command,
-        meta(&user, &req),
-    )
-    .await?;
+    doc.execute(&state.store, command, meta(&user, &req))
+        .await?;
     let row = documents::get(state.pool(), id).await?;
     Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
 }
@@ -233,15 +227,8 @@ pub async fn delete(
     )
     .await?
     .live()?;
-    let (id, project) = (doc.document.id, doc.document.project_id);
-    commands::execute::<Document>(
-        &state.store,
-        id,
-        project,
-        DocumentCommand::Delete,
-        meta(&user, &req),
-    )
-    .await?;
+    doc.execute(&state.store, DocumentCommand::Delete, meta(&user, &req))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -264,15 +251,9 @@ pub async fn restore_deleted(
         "restore-deleted",
     )
     .await?;
-    let (id, project) = (doc.document.id, doc.document.project_id);
-    commands::execute::<Document>(
-        &state.store,
-        id,
-        project,
-        DocumentCommand::Undelete,
-        meta(&user, &req),
-    )
-    .await?;
+    let id = doc.document.id;
+    doc.execute(&state.store, DocumentCommand::Undelete, meta(&user, &req))
+        .await?;
     let row = documents::get(state.pool(), id).await?;
     Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
 }

@@ -9,10 +9,9 @@ use super::content::{self, Download};
 use super::{ApiError, AppState, meta};
 use crate::access::{self, DocumentAccess, Need};
 use crate::auth::AuthUser;
-use crate::commands;
 use crate::diff::{self, Comparison, Side, pixels};
 use crate::documents;
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::domain::document::{DocumentCommand, NewFile};
 use crate::policy::FileName;
 use crate::revisions::{self, RevisionView};
 use stockage_events::{Event, RecordedEvent, Sha256};
@@ -157,15 +156,9 @@ pub async fn put_content(
         },
         expected,
     };
-    let id = doc.document.id;
-    let recorded = commands::execute::<Document>(
-        &state.store,
-        id,
-        doc.document.project_id,
-        command,
-        meta(&user, &req),
-    )
-    .await?;
+    let recorded = doc
+        .execute(&state.store, command, meta(&user, &req))
+        .await?;
     created(&state, &doc, &recorded).await
 }
 
@@ -270,14 +263,8 @@ pub async fn label(
     }
     let id = doc.document.id;
     let command = DocumentCommand::Label { revision: n, label };
-    commands::execute::<Document>(
-        &state.store,
-        id,
-        doc.document.project_id,
-        command,
-        meta(&user, &req),
-    )
-    .await?;
+    doc.execute(&state.store, command, meta(&user, &req))
+        .await?;
     Ok(HttpResponse::Ok().json(revisions::get(state.pool(), id, n, doc.document.revision).await?))
 }
 
@@ -302,16 +289,10 @@ pub async fn restore(
     )
     .await?;
     let n = revisions::parse(&path.2, "revision")?;
-    let id = doc.document.id;
     let command = DocumentCommand::Restore { from: n };
-    let recorded = commands::execute::<Document>(
-        &state.store,
-        id,
-        doc.document.project_id,
-        command,
-        meta(&user, &req),
-    )
-    .await?;
+    let recorded = doc
+        .execute(&state.store, command, meta(&user, &req))
+        .await?;
     created(&state, &doc, &recorded).await
 }
 
@@ -331,27 +312,29 @@ pub struct DiffView {
     comparison: Comparison,
 }
 
+/// One side of a diff, its bytes not yet read.
 async fn side(state: &AppState, doc: &DocumentAccess, n: u32) -> Result<Side, ApiError> {
     let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
-    let sha256 = Sha256::parse(&revision.sha256).map_err(ApiError::internal)?;
-    let size = u64::try_from(revision.size).unwrap_or(0);
-    let bytes = if size <= diff::MAX_INSPECT_BYTES {
-        let mut body = state.blobs.read(&sha256, None).await?;
-        let mut bytes = Vec::with_capacity(size as usize);
-        while let Some(chunk) = body.next().await {
-            bytes.extend_from_slice(&chunk?);
-        }
-        Some(bytes)
-    } else {
-        None
-    };
     Ok(Side {
-        revision: n,
         kind: doc.document.kind()?,
-        sha256,
-        size,
-        bytes,
+        sha256: Sha256::parse(&revision.sha256).map_err(ApiError::internal)?,
+        size: u64::try_from(revision.size).unwrap_or(0),
+        bytes: None,
     })
+}
+
+/// Reads a side's bytes, when the file is small enough to inspect.
+async fn load(state: &AppState, side: &mut Side) -> Result<(), ApiError> {
+    if side.size > diff::MAX_INSPECT_BYTES {
+        return Ok(());
+    }
+    let mut body = state.blobs.read(&side.sha256, None).await?;
+    let mut bytes = Vec::with_capacity(side.size as usize);
+    while let Some(chunk) = body.next().await {
+        bytes.extend_from_slice(&chunk?);
+    }
+    side.bytes = Some(bytes);
+    Ok(())
 }
 
 /// Compare two revisions: a structured metadata diff always, a unified
@@ -375,21 +358,30 @@ pub async fn diff(
         ))),
     };
     let (from, to) = (number(query.from, "from")?, number(query.to, "to")?);
-    let (before, after) = (
-        side(&state, &doc, from).await?,
-        side(&state, &doc, to).await?,
-    );
-    match query.format.as_deref() {
-        None | Some("json") => {}
-        Some("png") => return highlight(before, after).await,
+    let png = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("png") => true,
         Some(other) => {
             return Err(ApiError::BadRequest(format!(
                 "format {other:?} is not json or png"
             )));
         }
-    }
+    };
+    let (mut before, mut after) = (
+        side(&state, &doc, from).await?,
+        side(&state, &doc, to).await?,
+    );
     let key = (before.sha256.clone(), after.sha256.clone());
-    let comparison = match state.diffs.get(&key) {
+    let cached = if png { None } else { state.diffs.get(&key) };
+    // Blobs are read only when the answer is not already known.
+    if cached.is_none() {
+        load(&state, &mut before).await?;
+        load(&state, &mut after).await?;
+    }
+    if png {
+        return highlight(before, after).await;
+    }
+    let comparison = match cached {
         Some(cached) => cached,
         None => {
             let comparison = match diff::bounded(move || diff::compare(&before, &after)).await {

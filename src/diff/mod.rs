@@ -29,7 +29,6 @@ pub const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// One side of a diff.
 pub struct Side {
-    pub revision: u32,
     pub kind: FileKind,
     pub sha256: Sha256,
     pub size: u64,
@@ -247,10 +246,9 @@ impl Cache {
 mod tests {
     use super::*;
 
-    fn side(revision: u32, kind: FileKind, bytes: &[u8]) -> Side {
+    fn side(kind: FileKind, bytes: &[u8]) -> Side {
         use sha2::Digest;
         Side {
-            revision,
             kind,
             sha256: Sha256::from_digest(sha2::Sha256::digest(bytes).into()),
             size: bytes.len() as u64,
@@ -260,16 +258,8 @@ mod tests {
 
     #[test]
     fn text_diffs_are_unified_and_capped() {
-        let a = side(
-            1,
-            FileKind::Stl,
-            b"solid a\nfacet\nvertex 0 0 0\nendsolid a\n",
-        );
-        let b = side(
-            2,
-            FileKind::Stl,
-            b"solid a\nfacet\nvertex 0 1 0\nendsolid a\n",
-        );
+        let a = side(FileKind::Stl, b"solid a\nfacet\nvertex 0 0 0\nendsolid a\n");
+        let b = side(FileKind::Stl, b"solid a\nfacet\nvertex 0 1 0\nendsolid a\n");
         let diff = compare(&a, &b);
         assert_eq!(diff.kind, "text");
         let unified = diff.unified.unwrap();

@@ -34,13 +34,8 @@ async fn history(app: &TestApp) -> String {
         doc["id"].as_str().unwrap()
     );
     let revised = app
-        .client
-        .put(format!("{}{path}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .body(fixture("model_v2.gltf"))
-        .send()
-        .await
-        .unwrap();
+        .put_content(&path, ADMIN, fixture("model_v2.gltf"), None, None)
+        .await;
     assert_eq!(revised.status(), StatusCode::CREATED);
     let acl = json!({"entries": [{"principal": "user:vic", "permission": "none"}]});
     app.call(Method::PUT, &format!("{path}/acl"), Some(ADMIN), Some(acl))

@@ -17,14 +17,8 @@ async fn two_revisions(app: &TestApp, slug: &str, first: &str, second: &str) -> 
         doc["id"].as_str().unwrap()
     );
     let response = app
-        .client
-        .put(format!("{}{path}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .header("X-Filename", second)
-        .body(fixture(second))
-        .send()
-        .await
-        .unwrap();
+        .put_content(&path, ADMIN, fixture(second), Some(second), None)
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     path
 }
@@ -129,6 +123,12 @@ async fn image_diffs_count_and_box_the_changed_pixels(pool: PgPool) {
     assert_eq!(picture.get_pixel(19, 14).0, [255, 0, 0, 255]);
     assert_ne!(picture.get_pixel(20, 14).0, [255, 0, 0, 255]);
     assert_ne!(picture.get_pixel(0, 0).0, [255, 0, 0, 255]);
+
+    // Answered from the cache by content: the blobs are not read again.
+    for object in app.blobs.list().await.unwrap() {
+        app.blobs.remove(&object).await.unwrap();
+    }
+    assert_eq!(diff(&app, &png, "from=1&to=2").await["pixels"], d["pixels"]);
 }
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]

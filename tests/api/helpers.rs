@@ -205,6 +205,30 @@ impl TestApp {
             .expect("the upload is sent")
     }
 
+    /// A new revision of `doc` (a document path) as a raw body, by `user`;
+    /// `filename` goes in `X-Filename`, `if_match` in `If-Match`.
+    pub async fn put_content(
+        &self,
+        doc: &str,
+        user: &str,
+        bytes: Vec<u8>,
+        filename: Option<&str>,
+        if_match: Option<&str>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .put(format!("{}{doc}/content", self.address))
+            .bearer_auth(self.token(user, user == ADMIN))
+            .body(bytes);
+        if let Some(name) = filename {
+            request = request.header("X-Filename", name);
+        }
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", tag);
+        }
+        request.send().await.expect("the request is sent")
+    }
+
     /// Objects in the blob store: (content-addressed blobs, unfinished uploads).
     pub async fn blob_counts(&self) -> (usize, usize) {
         let listed = self.blobs.list().await.unwrap();

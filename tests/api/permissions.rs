@@ -191,13 +191,8 @@ async fn every_role_in_every_acl_situation_on_every_document_endpoint(pool: PgPo
                 "{cell}: PATCH"
             );
             let content = app
-                .client
-                .put(format!("{}{doc}/content", app.address))
-                .bearer_auth(app.token(user, false))
-                .body(fixture("photo_v2.png"))
-                .send()
+                .put_content(&doc, user, fixture("photo_v2.png"), None, None)
                 .await
-                .unwrap()
                 .status();
             assert_eq!(
                 content,

@@ -47,13 +47,8 @@ async fn the_state_at_five_moments_including_who_could_read(pool: PgPool) {
     let id = doc["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/projects/alpha/documents/{id}");
     let revised = app
-        .client
-        .put(format!("{}{path}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .body(fixture("photo_v2.png"))
-        .send()
-        .await
-        .unwrap();
+        .put_content(&path, ADMIN, fixture("photo_v2.png"), None, None)
+        .await;
     assert_eq!(revised.status(), StatusCode::CREATED); // 6
     let hide = json!({"entries": [{"principal": "role:viewer", "permission": "none"}]});
     assert_eq!(

@@ -6,27 +6,6 @@ use sqlx::PgPool;
 
 use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 
-async fn put_content(
-    app: &TestApp,
-    doc: &str,
-    bytes: Vec<u8>,
-    filename: Option<&str>,
-    if_match: Option<&str>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .put(format!("{}{doc}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .body(bytes);
-    if let Some(name) = filename {
-        request = request.header("X-Filename", name);
-    }
-    if let Some(tag) = if_match {
-        request = request.header("If-Match", tag);
-    }
-    request.send().await.unwrap()
-}
-
 async fn new_document(app: &TestApp, file: &str) -> String {
     app.create_project("alpha").await;
     let doc: Value = app
@@ -51,14 +30,15 @@ async fn revisions_are_numbered_listed_downloadable_and_labelled(pool: PgPool) {
     let app = spawn_app(pool).await;
     let doc = new_document(&app, "blueprint.pdf").await;
 
-    let second = put_content(
-        &app,
-        &doc,
-        fixture("blueprint_v2.pdf"),
-        Some("blueprint_v2.pdf"),
-        Some("\"1\""),
-    )
-    .await;
+    let second = app
+        .put_content(
+            &doc,
+            ADMIN,
+            fixture("blueprint_v2.pdf"),
+            Some("blueprint_v2.pdf"),
+            Some("\"1\""),
+        )
+        .await;
     assert_eq!(second.status(), StatusCode::CREATED);
     assert_eq!(second.headers()["etag"], "\"2\"");
     let second: Value = second.json().await.unwrap();
@@ -70,7 +50,8 @@ async fn revisions_are_numbered_listed_downloadable_and_labelled(pool: PgPool) {
 
     // Without X-Filename the document keeps its file name; without If-Match
     // the write is accepted.
-    let third: Value = put_content(&app, &doc, fixture("blueprint.pdf"), None, None)
+    let third: Value = app
+        .put_content(&doc, ADMIN, fixture("blueprint.pdf"), None, None)
         .await
         .json()
         .await
@@ -163,7 +144,8 @@ async fn racing_writers_get_one_winner_or_a_gapless_sequence(pool: PgPool) {
             tokio::spawn(async move {
                 let body =
                     format!("solid racer{n}\nfacet normal 0 0 1\nendsolid racer{n}\n").into_bytes();
-                put_content(&app, &doc, body, None, Some("\"1\"")).await
+                app.put_content(&doc, ADMIN, body, None, Some("\"1\""))
+                    .await
             })
         })
         .collect();
@@ -188,7 +170,7 @@ async fn racing_writers_get_one_winner_or_a_gapless_sequence(pool: PgPool) {
             tokio::spawn(async move {
                 let body = format!("solid writer{n}\nfacet normal 0 0 1\nendsolid writer{n}\n")
                     .into_bytes();
-                let response = put_content(&app, &doc, body, None, None).await;
+                let response = app.put_content(&doc, ADMIN, body, None, None).await;
                 assert_eq!(response.status(), StatusCode::CREATED);
                 response.json::<Value>().await.unwrap()["revision"]
                     .as_i64()
@@ -234,9 +216,9 @@ async fn racing_writers_get_one_winner_or_a_gapless_sequence(pool: PgPool) {
 async fn restore_makes_a_new_revision_from_the_same_blob(pool: PgPool) {
     let app = spawn_app(pool).await;
     let doc = new_document(&app, "photo.png").await;
-    put_content(
-        &app,
+    app.put_content(
         &doc,
+        ADMIN,
         fixture("photo_v2.png"),
         Some("photo_v2.png"),
         None,
@@ -340,24 +322,37 @@ async fn bad_revision_input_gets_a_clear_4xx(pool: PgPool) {
         assert!(detail.contains(says), "{method} {path}: {detail}");
     }
 
-    let garbage = put_content(&app, &doc, fixture("photo.png"), None, Some("\"abc\"")).await;
+    let garbage = app
+        .put_content(&doc, ADMIN, fixture("photo.png"), None, Some("\"abc\""))
+        .await;
     assert!(
         assert_problem(garbage, StatusCode::BAD_REQUEST)
             .await
             .contains("If-Match")
     );
-    let stale = put_content(&app, &doc, fixture("photo.png"), None, Some("\"7\"")).await;
+    let stale = app
+        .put_content(&doc, ADMIN, fixture("photo.png"), None, Some("\"7\""))
+        .await;
     assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
     let stale: Value = stale.json().await.unwrap();
     assert_eq!(stale["current_revision"], 1);
-    let other_type =
-        put_content(&app, &doc, fixture("blueprint.pdf"), Some("plan.pdf"), None).await;
+    let other_type = app
+        .put_content(
+            &doc,
+            ADMIN,
+            fixture("blueprint.pdf"),
+            Some("plan.pdf"),
+            None,
+        )
+        .await;
     assert!(
         assert_problem(other_type, StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .await
             .contains("png")
     );
-    let lying = put_content(&app, &doc, fixture("blueprint.pdf"), None, None).await;
+    let lying = app
+        .put_content(&doc, ADMIN, fixture("blueprint.pdf"), None, None)
+        .await;
     assert_problem(lying, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     let long_label = app
         .call(
