@@ -45,6 +45,7 @@ async fn fixture() -> Fixture {
         log_json: false,
         blob_backend: BlobBackend::Local,
         ws_limits: Default::default(),
+        previews: Default::default(),
     };
     let app = Application::build_with_pool(settings, pool.clone())
         .await

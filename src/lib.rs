@@ -15,6 +15,7 @@ pub mod domain;
 pub mod live;
 pub mod permissions;
 pub mod policy;
+pub mod preview;
 pub mod projects;
 pub mod revisions;
 pub mod settings;

@@ -45,6 +45,8 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub ws_limits: crate::live::Limits,
+    /// `STOCKAGE_PREVIEW_*`: the thumbnail worker and renderer budgets.
+    pub previews: crate::preview::store::Config,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +117,7 @@ impl Settings {
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
             ws_limits: ws_limits()?,
+            previews: crate::preview::store::Config::from_env()?,
         })
     }
 }
@@ -182,6 +185,7 @@ mod tests {
             log_json: false,
             blob_backend: BlobBackend::Local,
             ws_limits: Default::default(),
+            previews: Default::default(),
         };
         let shown = format!("{settings:?}");
         assert!(

@@ -6,6 +6,7 @@ mod error;
 mod live;
 pub mod openapi;
 mod ops;
+mod previews;
 mod projects;
 mod revisions;
 
@@ -32,6 +33,7 @@ pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
     pub diffs: crate::diff::Cache,
+    pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
@@ -78,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(documents::routes)
                 .configure(acl::routes)
                 .configure(revisions::routes)
+                .configure(previews::routes)
                 .configure(live::routes),
         )
         .default_service(web::to(ops::no_route));

@@ -65,6 +65,7 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         log_json: false,
         blob_backend: backend.settings(),
         ws_limits: stockage::live::Limits::default(),
+        previews: Default::default(),
     }
 }
 
@@ -248,7 +249,11 @@ impl TestApp {
             .iter()
             .filter(|o| matches!(o.what, stockage::blobs::Stored::Blob { .. }))
             .count();
-        (blobs, listed.len() - blobs)
+        let previews = listed
+            .iter()
+            .filter(|o| matches!(o.what, stockage::blobs::Stored::Preview { .. }))
+            .count();
+        (blobs, listed.len() - blobs - previews)
     }
 
     pub async fn event_count(&self) -> i64 {
