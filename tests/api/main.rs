@@ -13,6 +13,7 @@ mod events_cli;
 mod live;
 mod live_nodes;
 mod permissions;
+mod previews;
 mod projections;
 mod projects;
 mod replay_cli;
