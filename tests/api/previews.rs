@@ -450,3 +450,34 @@ async fn gc_keeps_a_preview_while_its_source_is_referenced(pool: PgPool) {
     assert_eq!(app.blob_counts().await.0, 1);
     picture(preview(&app, &doc, 1, "?size=128", ADMIN).await).await;
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_preview_endpoint_is_in_the_openapi_spec(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let spec: Value = app
+        .client
+        .get(format!("{}/api/v1/openapi.json", app.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let get = &spec["paths"]["/api/v1/projects/{slug}/documents/{id}/revisions/{n}/preview"]["get"];
+    let params: Vec<&str> = get["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(params.contains(&"size"), "{params:?}");
+    assert!(
+        get["responses"]["200"]["content"]["image/png"].is_object(),
+        "{get}"
+    );
+    assert!(
+        get["responses"]["200"]["headers"]["X-Preview"].is_object(),
+        "{get}"
+    );
+    assert!(get["responses"]["400"].is_object() && get["responses"]["404"].is_object());
+}
