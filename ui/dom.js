@@ -45,9 +45,16 @@ export function when(iso) {
   return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-// A snippet from the search API: text with <b>…</b> around matches. Only
-// those marks become elements; everything else stays text.
-export function snippet(text) {
-  const parts = String(text).split(/<b>|<\/b>/);
-  return h("span", { class: "snippet" }, parts.map((part, i) => (i % 2 ? h("mark", {}, part) : part)));
+// A snippet from the search API: escaped HTML whose only tags are <mark>
+// around matches. Only those marks become elements; the rest is decoded
+// back to plain text and inserted as text.
+const ENTITIES = { "&lt;": "<", "&gt;": ">", "&quot;": "\"", "&#39;": "'", "&#x27;": "'", "&amp;": "&" };
+
+function decode(text) {
+  return text.replace(/&(lt|gt|quot|amp|#39|#x27);/g, (entity) => ENTITIES[entity]);
+}
+
+export function snippet(html) {
+  const parts = String(html).split(/<mark>|<\/mark>/);
+  return h("span", { class: "snippet" }, parts.map((part, i) => (i % 2 ? h("mark", {}, decode(part)) : decode(part))));
 }
