@@ -446,3 +446,25 @@ async fn deliveries_show_in_the_metrics(pool: PgPool) {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_member_removed_while_subscribed_sees_the_removal_and_is_disconnected(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    project_with_two_documents(&app).await;
+    let mut bob = app.subscribe("alpha", "bob", None).await;
+    let response = app
+        .call(
+            Method::DELETE,
+            "/api/v1/projects/alpha/members/bob",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let removal = bob.events(1).await;
+    assert_eq!(removal[0]["event"], "member.removed");
+    assert_eq!(removal[0]["data"]["user_id"], "bob");
+    assert!(bob.next_frame(Duration::from_secs(5)).await.is_none());
+    let close = bob.closed.clone().flatten().expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+}
