@@ -19,5 +19,6 @@ mod projects;
 mod replay_cli;
 mod revisions;
 mod storage;
+mod ui;
 mod uploads;
 mod verify;
