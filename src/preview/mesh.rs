@@ -235,4 +235,49 @@ mod tests {
         let json = br#"{"asset":{"version":"2.0"},"buffers":[{"byteLength":4,"uri":"mesh.bin"}]}"#;
         assert!(matches!(gltf(json, 10), Err(PreviewError::Unsupported(_))));
     }
+
+    fn fixture_gltf() -> serde_json::Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/files/model.gltf");
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn load(json: &serde_json::Value) -> Result<Vec<Triangle>, PreviewError> {
+        gltf(&serde_json::to_vec(json).unwrap(), 1_000)
+    }
+
+    #[test]
+    fn node_transforms_place_each_instance_of_a_mesh() {
+        let mut json = fixture_gltf();
+        assert_eq!(
+            load(&json).unwrap(),
+            vec![[[0.0; 3], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]
+        );
+        // The child draws the parent's mesh again, 10 to the right, scaled 2.
+        json["nodes"][0]["translation"] = serde_json::json!([0.0, 0.0, 5.0]);
+        json["nodes"][1]["mesh"] = serde_json::json!(0);
+        json["nodes"][1]["translation"] = serde_json::json!([10.0, 0.0, 0.0]);
+        json["nodes"][1]["scale"] = serde_json::json!([2.0, 2.0, 2.0]);
+        let triangles = load(&json).unwrap();
+        assert_eq!(triangles.len(), 2);
+        assert!(triangles.contains(&[[0.0, 0.0, 5.0], [1.0, 0.0, 5.0], [0.0, 1.0, 5.0]]));
+        assert!(triangles.contains(&[[10.0, 0.0, 5.0], [12.0, 0.0, 5.0], [10.0, 2.0, 5.0]]));
+    }
+
+    #[test]
+    fn claims_and_cycles_are_caught_before_work() {
+        let mut billion = fixture_gltf();
+        billion["accessors"][0]["count"] = serde_json::json!(1_000_000_000u64);
+        let result = load(&billion);
+        assert!(
+            matches!(result, Err(PreviewError::TooLarge(_))),
+            "{result:?}"
+        );
+        let mut cycle = fixture_gltf();
+        cycle["nodes"][1]["children"] = serde_json::json!([0]);
+        let result = load(&cycle);
+        assert!(
+            matches!(result, Err(PreviewError::TooLarge(_))),
+            "{result:?}"
+        );
+    }
 }
