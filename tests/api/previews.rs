@@ -483,3 +483,25 @@ async fn the_preview_endpoint_is_in_the_openapi_spec(pool: PgPool) {
     );
     assert!(get["responses"]["400"].is_object() && get["responses"]["404"].is_object());
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_rendering_over_its_time_budget_gets_the_failed_placeholder(pool: PgPool) {
+    let app = crate::helpers::spawn_app_configured(pool, |settings| {
+        settings.previews.budget.time = Duration::ZERO;
+        settings.previews.worker = false;
+    })
+    .await;
+    app.create_project("alpha").await;
+    let doc = upload(&app, "part.stl", fixture("part_ascii.stl")).await;
+    for _ in 0..2 {
+        let response = preview(&app, &doc, 1, "?size=128", ADMIN).await;
+        assert_eq!(header(&response, "x-preview").as_deref(), Some("failed"));
+        let image = picture(response).await;
+        assert_eq!(image.dimensions(), (128, 128));
+    }
+    // The failure is cached: a hostile file costs its budget once.
+    let source =
+        Sha256::parse("ca1260e21a0d9f67083dbdce65e66e3b0c12e067209065aad710ae76139ae397").unwrap();
+    let stored = app.blobs.get_preview(&source, "128-v1.png").await.unwrap();
+    assert_eq!(stored.expect("cached")[0], b'f');
+}
