@@ -62,7 +62,7 @@ async fn run_while_leader(
 }
 
 /// Draws every size of every revision added since the checkpoint.
-/// Returns how many sources were drawn.
+/// Returns how many sources it went through (cached ones included).
 pub async fn catch_up(pool: &PgPool, previews: &Previews) -> Result<u64, WorkerError> {
     let mut drawn = 0;
     loop {

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use stockage::blobs::Stored;
 use stockage::preview::raster::BACKGROUND;
+use stockage::preview::store::Config;
+use stockage::preview::{Previews, worker};
 use stockage_events::Sha256;
 
 use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
@@ -229,6 +231,31 @@ async fn the_worker_draws_every_size_of_each_new_revision(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(checkpoint, app.event_count().await);
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_worker_resumes_from_its_checkpoint(pool: PgPool) {
+    let app =
+        crate::helpers::spawn_app_configured(pool, |settings| settings.previews.worker = false)
+            .await;
+    app.create_project("alpha").await;
+    upload(&app, "photo.jpg", fixture("photo.jpg")).await;
+    let previews = Previews::new(app.blobs.clone(), Config::default());
+    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 1);
+    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 0);
+    upload(&app, "part.stl", fixture("part_binary.stl")).await;
+    upload(&app, "same.jpg", fixture("photo.jpg")).await;
+    // Only what came after the checkpoint; the same content reuses its previews.
+    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 2);
+    let stored = app
+        .blobs
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| matches!(o.what, Stored::Preview { .. }))
+        .count();
+    assert_eq!(stored, 6, "two contents, three sizes each");
 }
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
