@@ -1,5 +1,6 @@
 //! Building and running the server: one place for start-up.
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -7,6 +8,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
+use stockage_projections::{Projector, SearchProjector, runner};
+use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
@@ -14,11 +17,13 @@ use crate::auth::Keys;
 use crate::blobs::BlobStore;
 use crate::settings::Settings;
 use crate::store::EventStore;
-use crate::{db, telemetry};
+use crate::{db, index, telemetry};
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// Stops the background tasks (search projector, index workers).
+    shutdown: watch::Sender<bool>,
 }
 
 impl Application {
@@ -37,6 +42,8 @@ impl Application {
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::from_settings(&settings)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
+        let (shutdown, stopped) = watch::channel(false);
+        start_indexing(store.pool(), &blobs, &settings.index, stopped);
         let state = web::Data::new(AppState {
             store,
             blobs,
@@ -56,7 +63,11 @@ impl Application {
         .shutdown_timeout(10)
         .client_request_timeout(Duration::from_secs(30))
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            shutdown,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -65,8 +76,30 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let _ = self.shutdown.send(true);
+        served
     }
+}
+
+/// The search projector (on one node of the cluster at a time) and this
+/// node's extraction workers, off the request path.
+fn start_indexing(
+    pool: &PgPool,
+    blobs: &BlobStore,
+    config: &index::worker::Config,
+    stopped: watch::Receiver<bool>,
+) {
+    if config.projector {
+        let projector: Arc<dyn Projector> = Arc::new(SearchProjector);
+        tokio::spawn(runner::run(
+            pool.clone(),
+            projector,
+            config.poll,
+            stopped.clone(),
+        ));
+    }
+    index::worker::spawn(pool.clone(), blobs.clone(), config.clone(), stopped);
 }
 
 /// Blob gc every 15 minutes; a blob must be an hour old to be collected.

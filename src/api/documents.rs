@@ -156,7 +156,8 @@ pub async fn get(
     let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read, "get")
         .await?
         .live()?;
-    Ok(HttpResponse::Ok().json(doc.view()))
+    let index = crate::search::state(state.pool(), doc.document.id).await?;
+    Ok(HttpResponse::Ok().json(doc.view().with_index(index)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -7,6 +7,7 @@ pub mod openapi;
 mod ops;
 mod projects;
 mod revisions;
+mod search;
 
 use std::time::Instant;
 
@@ -72,7 +73,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(projects::routes)
                 .configure(documents::routes)
                 .configure(acl::routes)
-                .configure(revisions::routes),
+                .configure(revisions::routes)
+                .configure(search::routes),
         )
         .default_service(web::to(ops::no_route));
 }

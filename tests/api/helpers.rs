@@ -64,7 +64,15 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         max_upload_mb: 150,
         log_json: false,
         blob_backend: backend.settings(),
+        index: test_index_config(),
     }
+}
+
+/// Indexing as a server has it, polling often so tests need not wait.
+pub fn test_index_config() -> stockage::index::worker::Config {
+    let mut config = stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into());
+    config.poll = Duration::from_millis(50);
+    config
 }
 
 /// A local blob store under `data_dir`, as a server there would have it.
