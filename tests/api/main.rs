@@ -13,6 +13,7 @@ mod projections;
 mod projects;
 mod replay_cli;
 mod revisions;
+mod search;
 mod storage;
 mod uploads;
 mod verify;
