@@ -84,6 +84,8 @@ async fn in_child(
         .arg("--memory-bytes")
         .arg(budget.memory_bytes.to_string())
         .env("RUST_LOG", "off")
+        // lopdf parses with rayon; one thread keeps the child's footprint small.
+        .env("RAYON_NUM_THREADS", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

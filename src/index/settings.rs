@@ -60,7 +60,7 @@ impl Config {
         config.budget.memory_bytes = number("STOCKAGE_INDEX_MEMORY_MB", 512)?.max(64) * 1_000_000;
         // STOCKAGE_INDEX_MAX_MB: larger files are indexed by name only.
         config.max_bytes = number("STOCKAGE_INDEX_MAX_MB", 64)? * 1_000_000;
-        config.lease = config.budget.time * 2 + Duration::from_secs(30);
+        config.lease = config.budget.time * 2 + Duration::from_secs(5);
         Ok(config)
     }
 }

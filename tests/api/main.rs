@@ -8,6 +8,7 @@ mod diffs;
 mod documents;
 mod event_store;
 mod events_cli;
+mod indexing;
 mod permissions;
 mod projections;
 mod projects;
