@@ -20,7 +20,7 @@ use stockage::search::{self, SearchFilter};
 use stockage::settings::{BlobBackend, Secret, Settings};
 use stockage_events::{
     Event, FileKind, GENESIS_HASH, Permission, Principal, ProjectSlug, RecordedEvent, Role,
-    SCHEMA_VERSION, Sha256, UserId, canonical_bytes, chain_hash,
+    SCHEMA_VERSION, UserId, canonical_bytes, chain_hash,
 };
 use stockage_projections::{SearchProjector, inline_projectors, rebuild, runner};
 use time::OffsetDateTime;
@@ -89,7 +89,7 @@ fn pdf(text: &str) -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 6\n0000000000 65535 f \n").as_bytes());
+    out.extend_from_slice(b"xref\n0 6\n0000000000 65535 f \n");
     for offset in offsets {
         out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
     }
@@ -300,6 +300,7 @@ async fn main() {
         log_json: false,
         blob_backend: BlobBackend::Local,
         index: worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
+        ws_limits: Default::default(),
     };
     let blobs = BlobStore::from_settings(&settings).unwrap();
     let started = Instant::now();

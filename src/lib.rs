@@ -13,6 +13,7 @@ pub mod diff;
 pub mod documents;
 pub mod domain;
 pub mod index;
+pub mod live;
 pub mod permissions;
 pub mod policy;
 pub mod projects;

@@ -44,6 +44,9 @@ pub struct Settings {
     pub blob_backend: BlobBackend,
     /// `STOCKAGE_INDEX_*`, `STOCKAGE_EXTRACTOR`: extraction and search indexing.
     pub index: crate::index::worker::Config,
+    /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
+    /// counts as too slow and gets `resync` (default 1024).
+    pub ws_limits: crate::live::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,8 +117,20 @@ impl Settings {
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
             index: crate::index::worker::Config::from_env()?,
+            ws_limits: ws_limits()?,
         })
     }
+}
+
+fn ws_limits() -> anyhow::Result<crate::live::Limits> {
+    let mut limits = crate::live::Limits::default();
+    if let Some(raw) = var("STOCKAGE_WS_QUEUE") {
+        limits.queue =
+            raw.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("STOCKAGE_WS_QUEUE={raw:?} is not a positive whole number")
+            })?;
+    }
+    Ok(limits)
 }
 
 /// Reads, or creates once, a random secret under the data directory so a
@@ -170,6 +185,7 @@ mod tests {
             log_json: false,
             blob_backend: BlobBackend::Local,
             index: crate::index::worker::Config::new("stockage".into()),
+            ws_limits: Default::default(),
         };
         let shown = format!("{settings:?}");
         assert!(

@@ -13,8 +13,9 @@ use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
-use crate::auth::Keys;
+use crate::auth::{self, Keys};
 use crate::blobs::BlobStore;
+use crate::live::Hub;
 use crate::settings::Settings;
 use crate::store::EventStore;
 use crate::{db, index, telemetry};
@@ -22,7 +23,6 @@ use crate::{db, index, telemetry};
 pub struct Application {
     port: u16,
     server: Server,
-    /// Stops the background tasks (search projector, index workers).
     shutdown: watch::Sender<bool>,
 }
 
@@ -39,11 +39,12 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let (shutdown, stopping) = watch::channel(false);
+        let live = Hub::start(pool.clone(), stopping.clone());
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::from_settings(&settings)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
-        let (shutdown, stopped) = watch::channel(false);
-        start_indexing(store.pool(), &blobs, &settings.index, stopped);
+        start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
         let state = web::Data::new(AppState {
             store,
             blobs,
@@ -51,6 +52,9 @@ impl Application {
             max_upload_bytes: settings.max_upload_mb * 1_000_000,
             keys: Keys::new(&settings.jwt_secret),
             metrics: telemetry::metrics_handle(),
+            live,
+            ws_limits: settings.ws_limits,
+            shutdown: stopping,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -58,8 +62,10 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(api::routes)
+                .wrap(from_fn(auth::lift_query_token))
         })
         .listen(listener)?
+        .disable_signals()
         .shutdown_timeout(10)
         .client_request_timeout(Duration::from_secs(30))
         .run();
@@ -74,11 +80,39 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
+    /// Serves until SIGINT/SIGTERM, then shuts down gracefully: background
+    /// tasks stop and WebSockets get a close frame before connections drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        let _ = self.shutdown.send(true);
-        served
+        let Self {
+            server, shutdown, ..
+        } = self;
+        let handle = server.handle();
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("shutting down");
+            shutdown.send_replace(true);
+            handle.stop(true).await;
+        });
+        server.await
+    }
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut interrupt), Ok(mut terminate)) => {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        _ => {
+            tracing::warn!("cannot listen for signals; stop with SIGKILL");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

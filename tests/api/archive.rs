@@ -63,11 +63,13 @@ async fn table(pool: &PgPool, name: &str) -> Value {
 
 /// A second, empty database beside the test's own.
 async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
-    // PostgreSQL cuts names at 63 bytes, and the test's own name is that
-    // long: shorten it first, or the "second" database is the test's own.
+    // The test's own name is already PostgreSQL's longest (63 bytes).
     let own = database_url(pool).await;
-    let (base, name) = own.rsplit_once('/').unwrap();
-    let url = format!("{base}/{}_{suffix}", &name[..40]);
+    let server = own.rsplit_once('/').unwrap().0;
+    let url = format!(
+        "{server}/stockage_{suffix}_{}",
+        uuid::Uuid::new_v4().simple()
+    );
     let _ = sqlx::Postgres::drop_database(&url).await;
     let other = stockage::db::connect(&url).await.unwrap();
     (url, other)
