@@ -73,7 +73,7 @@ WITH query AS MATERIALIZED (
         || ARRAY(SELECT DISTINCT language FROM search_settings)) AS q
 ),
 readable AS MATERIALIZED (
-    SELECT s.document_id, p.slug, r.title, r.revision, r.kind, r.filename, s.language, s.body, s.extra,
+    SELECT s.document_id, p.slug, r.title, r.revision, r.kind, r.filename,
         (ts_rank_cd(s.tsv, (SELECT q FROM query), 32)
             + (ts_filter(s.tsv, '{a}') @@ (SELECT q FROM query))::int)::real AS rank
     FROM search_documents s
@@ -95,12 +95,12 @@ page AS (
     ORDER BY rank DESC, document_id DESC
     LIMIT $11
 )
-SELECT document_id, slug AS project, title, revision, kind, filename, rank,
-    ts_headline(language, left(title || E'\\n' || body || E'\\n' || extra, 200000),
+SELECT page.document_id, page.slug AS project, page.title, page.revision, page.kind, page.filename, page.rank,
+    ts_headline(s.language, left(page.title || E'\\n' || s.body || E'\\n' || s.extra, 200000),
         (SELECT q FROM query) || websearch_to_tsquery('simple', $1), $12) AS snippet,
     (SELECT count(*) FROM readable) AS total
-FROM page
-ORDER BY rank DESC, document_id DESC";
+FROM page JOIN search_documents s ON s.document_id = page.document_id
+ORDER BY page.rank DESC, page.document_id DESC";
 
 /// One page of what `user` may read that matches, the number of all such
 /// documents, and the cursor of the next page.
