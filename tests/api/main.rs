@@ -10,6 +10,7 @@ mod diffs;
 mod documents;
 mod event_store;
 mod events_cli;
+mod index_cli;
 mod indexing;
 mod live;
 mod live_nodes;
