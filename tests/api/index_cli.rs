@@ -9,7 +9,13 @@ async fn index_rebuild_reextracts_a_project_and_language_changes_stemming(pool: 
     app.create_project("ponts").await;
     app.create_project("other").await;
     let doc = app
-        .add("ponts", ADMIN, "blueprint.pdf", "Renforcement des ponts", "")
+        .add(
+            "ponts",
+            ADMIN,
+            "blueprint.pdf",
+            "Renforcement des ponts",
+            "",
+        )
         .await;
     let other = app.add("other", ADMIN, "model.gltf", "Other", "").await;
     app.indexed("ponts", doc["id"].as_str().unwrap()).await;
