@@ -32,11 +32,22 @@ async fn index_rebuild_reextracts_a_project_and_language_changes_stemming(pool: 
             .unwrap()
         }
     };
+    // Marked for re-extraction, the old content still answers.
+    stockage::index::rebuild::mark(&pool, None).await.unwrap();
+    assert_eq!(
+        app.search("/api/v1/search?q=cantilever", ADMIN).await["total"],
+        1
+    );
+    assert_eq!(
+        app.search("/api/v1/search?q=wheelhub", ADMIN).await["total"],
+        1
+    );
+    app.indexed("ponts", doc["id"].as_str().unwrap()).await;
+    app.indexed("other", other["id"].as_str().unwrap()).await;
     let (before, other_before) = (
         generation(doc["id"].as_str().unwrap().into()).await,
         generation(other["id"].as_str().unwrap().into()).await,
     );
-
     let output = cli(&pool, &["index", "rebuild", "--project", "ponts"])
         .await
         .env("STOCKAGE_DATA_DIR", &dir)
