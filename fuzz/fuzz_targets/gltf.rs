@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let kind = if pick % 2 == 0 { FileKind::Gltf } else { FileKind::Glb };
-    let _ = stockage::index::index(kind, "fuzz", bytes);
+    let _ = stockage_extract::index(kind, "fuzz", bytes);
 });

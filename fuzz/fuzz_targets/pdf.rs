@@ -6,5 +6,5 @@ use stockage_events::FileKind;
 
 fuzz_target!(|data: &[u8]| {
     common::server_semantics();
-    let _ = stockage::index::index(FileKind::Pdf, "fuzz.pdf", data);
+    let _ = stockage_extract::index(FileKind::Pdf, "fuzz.pdf", data);
 });

@@ -1,11 +1,16 @@
-//! Extractors: pure functions over a file's bytes that return its text and
-//! metadata. Each checks what a file claims against what it holds before
-//! believing it, caps what it returns, and runs inside `catch_unwind`, so a
-//! malformed file is an [`ExtractError`], never a crash.
+//! Extractors: pure functions over a file's bytes that return its text,
+//! metadata and keywords for the search index. Each checks what a file
+//! claims against what it holds before believing it, caps what it returns,
+//! and runs inside `catch_unwind`, so a malformed file is an
+//! [`ExtractError`], never a crash. No web or database dependency, so it
+//! can be fuzzed on its own.
+#![forbid(unsafe_code)]
+
 mod gltf;
 mod image;
 mod pdf;
 mod stl;
+pub mod text;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -119,6 +124,39 @@ pub fn metadata_words(metadata: &Map<String, Value>) -> String {
         walk(value, &mut words);
     }
     words.join(" ")
+}
+
+/// What goes into the read model for one revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indexed {
+    /// Extracted text (weight C).
+    pub body: String,
+    /// File name tokens and metadata words (weight D).
+    pub extra: String,
+    pub metadata: Map<String, Value>,
+    pub keywords: Vec<String>,
+}
+
+/// The words of a file name alone, for a file whose content could not be
+/// read.
+pub fn name_words(filename: &str) -> String {
+    format!("{filename} {}", text::filename_tokens(filename).join(" "))
+}
+
+/// Extracts and prepares one file for the index.
+pub fn index(kind: FileKind, filename: &str, bytes: &[u8]) -> Result<Indexed, ExtractError> {
+    let extracted = extract(kind, bytes)?;
+    let metadata_words = metadata_words(&extracted.metadata);
+    let keywords = match extracted.text.trim().is_empty() {
+        true => text::keywords(&metadata_words),
+        false => text::keywords(&extracted.text),
+    };
+    Ok(Indexed {
+        extra: format!("{} {metadata_words}", name_words(filename)),
+        body: extracted.text,
+        metadata: extracted.metadata,
+        keywords,
+    })
 }
 
 #[cfg(test)]

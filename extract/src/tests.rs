@@ -8,7 +8,7 @@ use super::*;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/fixtures/files/{name}",
+        "{}/../fixtures/files/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
