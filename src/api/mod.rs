@@ -9,6 +9,7 @@ mod ops;
 mod previews;
 mod projects;
 mod revisions;
+mod search;
 
 use std::time::Instant;
 
@@ -81,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(acl::routes)
                 .configure(revisions::routes)
                 .configure(previews::routes)
+                .configure(search::routes)
                 .configure(live::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )

@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, revisions};
+use super::{acl, documents, live, ops, previews, projects, revisions, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions};
         acl::get_acl, acl::put_acl, acl::explain,
         revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
         previews::preview,
+        search::everywhere, search::in_project,
         live::list, live::subscribe,
     ),
     modifiers(&BearerAuth)
