@@ -108,6 +108,8 @@ impl Settings {
             })?,
             None => DEFAULT_MAX_UPLOAD_MB,
         };
+        let index = crate::index::worker::Config::from_env()?;
+        let previews = crate::preview::store::Config::from_env(index.isolation.clone())?;
         Ok(Self {
             database_url: Secret::new(
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -118,9 +120,9 @@ impl Settings {
             max_upload_mb,
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
-            index: crate::index::worker::Config::from_env()?,
+            index,
             ws_limits: ws_limits()?,
-            previews: crate::preview::store::Config::from_env()?,
+            previews,
         })
     }
 }

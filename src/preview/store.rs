@@ -3,12 +3,13 @@
 //! byte and the PNG. Failures are cached too, so a hostile file costs its
 //! budget once per renderer version, not once per request.
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use stockage_events::{FileKind, Sha256};
 use tokio::sync::Semaphore;
 
-use super::isolate::{self, Budget};
+use super::isolate::{self, Budget, Isolation};
 use super::{Preview, PreviewError, RENDERER_VERSION, Size, Status};
 use crate::blobs::{BlobError, BlobStore};
 
@@ -18,6 +19,8 @@ pub struct Config {
     pub worker: bool,
     /// Renderings at once on this node, worker and requests together.
     pub concurrency: usize,
+    /// How a rendering is kept to its budget (the extraction isolation).
+    pub isolation: Isolation,
     pub budget: Budget,
     /// Larger files get the placeholder without being read.
     pub max_source_bytes: u64,
@@ -28,7 +31,11 @@ impl Default for Config {
         Self {
             worker: true,
             concurrency: 2,
-            budget: Budget::default(),
+            isolation: Isolation::Thread,
+            budget: Budget {
+                time: Duration::from_secs(10),
+                memory_bytes: 512 * 1_000_000,
+            },
             max_source_bytes: 64 * 1_000_000,
         }
     }
@@ -103,7 +110,14 @@ impl Previews {
             Ok(bytes) => bytes,
             Err(why) => return Ok(super::placeholder_for(source.kind, size, &why)),
         };
-        let preview = isolate::render(source.kind, bytes, size, self.config.budget).await;
+        let preview = isolate::render(
+            &self.config.isolation,
+            source.kind,
+            bytes,
+            size,
+            self.config.budget,
+        )
+        .await;
         let mut stored = vec![preview.status.as_byte()];
         stored.extend_from_slice(&preview.png);
         if let Err(error) = self
@@ -120,7 +134,7 @@ impl Previews {
 
     /// The source's bytes, or why it is not drawn. A missing blob is not
     /// cached: it may be a store problem that passes.
-    async fn read(&self, source: &Source) -> Result<Result<Arc<Vec<u8>>, PreviewError>, BlobError> {
+    async fn read(&self, source: &Source) -> Result<Result<Vec<u8>, PreviewError>, BlobError> {
         let max = self.config.max_source_bytes;
         let too_large = || {
             PreviewError::TooLarge(format!(
@@ -147,6 +161,6 @@ impl Previews {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Ok(Arc::new(bytes)))
+        Ok(Ok(bytes))
     }
 }

@@ -66,7 +66,17 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         blob_backend: backend.settings(),
         index: test_index_config(),
         ws_limits: stockage::live::Limits::default(),
-        previews: Default::default(),
+        previews: test_preview_config(),
+    }
+}
+
+/// Previews as a server has them: rendered in child processes.
+pub fn test_preview_config() -> stockage::preview::store::Config {
+    stockage::preview::store::Config {
+        isolation: stockage::index::isolate::Isolation::Process(
+            env!("CARGO_BIN_EXE_stockage").into(),
+        ),
+        ..Default::default()
     }
 }
 

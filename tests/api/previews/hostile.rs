@@ -143,3 +143,18 @@ async fn a_rendering_over_its_time_budget_gets_the_failed_placeholder(pool: PgPo
     let stored = app.blobs.get_preview(&source, "128-v1.png").await.unwrap();
     assert_eq!(stored.expect("cached")[0], b'f');
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_renderer_over_its_memory_budget_gets_the_failed_placeholder(pool: PgPool) {
+    let app = crate::helpers::spawn_app_configured(pool, |settings| {
+        settings.previews.budget.memory_bytes = 16 * 1_000_000;
+        settings.previews.worker = false;
+    })
+    .await;
+    app.create_project("alpha").await;
+    let doc = upload(&app, "blueprint.pdf", fixture("blueprint.pdf")).await;
+    let response = preview(&app, &doc, 1, "?size=512", ADMIN).await;
+    assert_eq!(header(&response, "x-preview").as_deref(), Some("failed"));
+    assert_eq!(picture(response).await.dimensions(), (512, 512));
+    assert_eq!(app.get("/healthz", ADMIN).await.status(), StatusCode::OK);
+}
