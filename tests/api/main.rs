@@ -20,6 +20,7 @@ mod projects;
 mod replay_cli;
 mod revisions;
 mod search;
+mod slow_files;
 mod storage;
 mod uploads;
 mod verify;
