@@ -30,7 +30,8 @@ CREATE TABLE search_documents (
 
 CREATE INDEX search_documents_tsv ON search_documents USING gin (tsv);
 CREATE INDEX search_documents_project ON search_documents (project_id, created_at DESC);
-CREATE INDEX search_documents_pending ON search_documents (generation) WHERE status = 'pending';
+-- The extraction queue, in the order workers claim from it.
+CREATE INDEX search_documents_pending ON search_documents (generation, document_id) WHERE status = 'pending';
 
 -- The text search configuration of each project that does not use the
 -- default (`english`); `simple` is always applied as well.

@@ -10,6 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else {
         return;
     };
-    let kind = if pick % 2 == 0 { FileKind::Png } else { FileKind::Jpg };
+    let kind = if pick % 2 == 0 {
+        FileKind::Png
+    } else {
+        FileKind::Jpg
+    };
     let _ = stockage_extract::index(kind, "fuzz", bytes);
 });

@@ -41,6 +41,8 @@ struct Claimed {
     kind: String,
     filename: String,
     sha256: String,
+    /// Claims of this generation so far, this one included.
+    attempts: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +91,16 @@ pub async fn work_one(
     blobs: &BlobStore,
     config: &Config,
 ) -> Result<bool, WorkerError> {
-    give_up_interrupted(pool).await?;
     let Some(claimed) = claim(pool, config.lease).await? else {
         return Ok(false);
     };
+    if claimed.attempts > MAX_ATTEMPTS {
+        let why = format!(
+            "extraction was interrupted {MAX_ATTEMPTS} times (the extractor or its server died)"
+        );
+        store(pool, &claimed, Err(ExtractError::Budget(why))).await?;
+        return Ok(true);
+    }
     let outcome = match read(blobs, &claimed, config.max_bytes).await {
         Ok(Ok(bytes)) => match FileKind::parse(&claimed.kind) {
             Ok(kind) => {
@@ -119,18 +127,6 @@ pub async fn work_one(
     Ok(true)
 }
 
-async fn give_up_interrupted(pool: &PgPool) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE search_documents SET status = 'failed', claimed_until = NULL,
-             reason = 'extraction was interrupted ' || attempts || ' times (the extractor or its server died)'
-         WHERE status = 'pending' AND attempts >= $1 AND claimed_until < now()",
-    )
-    .bind(MAX_ATTEMPTS)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 async fn claim(pool: &PgPool, lease: Duration) -> Result<Option<Claimed>, sqlx::Error> {
     sqlx::query_as(
         "UPDATE search_documents s SET claimed_until = now() + $1, attempts = attempts + 1
@@ -138,7 +134,7 @@ async fn claim(pool: &PgPool, lease: Duration) -> Result<Option<Claimed>, sqlx::
                WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until < now())
                ORDER BY generation, document_id LIMIT 1 FOR UPDATE SKIP LOCKED) c
          WHERE s.document_id = c.document_id
-         RETURNING s.document_id, s.generation, s.kind, s.filename, s.sha256",
+         RETURNING s.document_id, s.generation, s.kind, s.filename, s.sha256, s.attempts",
     )
     .bind(lease)
     .fetch_optional(pool)
