@@ -98,13 +98,13 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
 
 /// Runs each projector on a page of consecutive events (projector by
 /// projector: each owns its tables, so none sees another's writes).
-pub async fn apply_page_all(
+pub async fn apply_page_all<'a>(
     projectors: &[Box<dyn Projector>],
     conn: &mut PgConnection,
-    events: &[RecordedEvent],
+    events: impl IntoIterator<Item = &'a RecordedEvent>,
 ) -> Result<(), ProjectionError> {
     let page = events
-        .iter()
+        .into_iter()
         .map(|recorded| Ok((recorded, recorded.event()?)))
         .collect::<Result<Vec<_>, ProjectionError>>()?;
     for projector in projectors {
