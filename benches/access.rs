@@ -44,6 +44,7 @@ async fn fixture() -> Fixture {
         max_upload_mb: 150,
         log_json: false,
         blob_backend: BlobBackend::Local,
+        ws_limits: Default::default(),
     };
     let app = Application::build_with_pool(settings, pool.clone())
         .await

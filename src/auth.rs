@@ -4,7 +4,10 @@
 use std::future::{Ready, ready};
 use std::time::Duration;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, http::header, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use stockage_events::UserId;
@@ -110,10 +113,12 @@ impl FromRequest for AuthUser {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state is not configured"))?;
-    state.keys.verify(bearer(req)?)
+    state(req)?.keys.verify(bearer(req)?)
+}
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state is not configured"))
 }
 
 fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
@@ -135,6 +140,59 @@ fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
             "the Authorization header must be 'Bearer <token>'".into(),
         )),
     }
+}
+
+/// A token that came as `?access_token=` (WebSocket clients cannot set
+/// headers), lifted out of the URL by [`lift_query_token`].
+#[derive(Clone)]
+struct QueryToken(String);
+
+/// Takes `access_token` out of every request's query before anything logs
+/// the URL; only the WebSocket endpoint accepts it (see [`websocket_user`]).
+pub async fn lift_query_token(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(query) = req.uri().query()
+        && query
+            .split('&')
+            .any(|pair| pair.starts_with("access_token="))
+    {
+        let (tokens, rest): (Vec<&str>, Vec<&str>) = query
+            .split('&')
+            .partition(|pair| pair.starts_with("access_token="));
+        let token = tokens[0].trim_start_matches("access_token=").to_owned();
+        let path = req.uri().path();
+        let target = if rest.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{}", rest.join("&"))
+        };
+        if let Ok(uri) = target.parse() {
+            req.head_mut().uri = uri;
+        }
+        req.extensions_mut().insert(QueryToken(token));
+    }
+    next.call(req).await
+}
+
+/// The caller of the WebSocket endpoint: the Authorization header, or else
+/// the `access_token` query parameter.
+pub fn websocket_user(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return authenticate(req);
+    }
+    let token = req
+        .extensions()
+        .get::<QueryToken>()
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+            "this endpoint needs an Authorization: Bearer <token> header or ?access_token=<token>"
+                .into(),
+        )
+        })?;
+    state(req)?.keys.verify(&token.0)
 }
 
 /// Parses durations such as `90s`, `15m`, `1h`, `7d`.

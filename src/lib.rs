@@ -12,6 +12,7 @@ pub mod db;
 pub mod diff;
 pub mod documents;
 pub mod domain;
+pub mod live;
 pub mod permissions;
 pub mod policy;
 pub mod projects;

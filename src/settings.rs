@@ -42,6 +42,9 @@ pub struct Settings {
     pub log_json: bool,
     /// `STOCKAGE_BLOB_BACKEND`: `local` (default) or `s3`.
     pub blob_backend: BlobBackend,
+    /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
+    /// counts as too slow and gets `resync` (default 1024).
+    pub ws_limits: crate::live::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,8 +114,20 @@ impl Settings {
             max_upload_mb,
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
+            ws_limits: ws_limits()?,
         })
     }
+}
+
+fn ws_limits() -> anyhow::Result<crate::live::Limits> {
+    let mut limits = crate::live::Limits::default();
+    if let Some(raw) = var("STOCKAGE_WS_QUEUE") {
+        limits.queue =
+            raw.parse().ok().filter(|n| *n > 0).with_context(|| {
+                format!("STOCKAGE_WS_QUEUE={raw:?} is not a positive whole number")
+            })?;
+    }
+    Ok(limits)
 }
 
 /// Reads, or creates once, a random secret under the data directory so a
@@ -166,6 +181,7 @@ mod tests {
             max_upload_mb: 150,
             log_json: false,
             blob_backend: BlobBackend::Local,
+            ws_limits: Default::default(),
         };
         let shown = format!("{settings:?}");
         assert!(

@@ -7,11 +7,13 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
+use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
-use crate::auth::Keys;
+use crate::auth::{self, Keys};
 use crate::blobs::BlobStore;
+use crate::live::Hub;
 use crate::settings::Settings;
 use crate::store::EventStore;
 use crate::{db, telemetry};
@@ -19,6 +21,7 @@ use crate::{db, telemetry};
 pub struct Application {
     port: u16,
     server: Server,
+    shutdown: watch::Sender<bool>,
 }
 
 impl Application {
@@ -34,6 +37,8 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let (shutdown, stopping) = watch::channel(false);
+        let live = Hub::start(pool.clone(), stopping.clone());
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::from_settings(&settings)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
@@ -44,6 +49,9 @@ impl Application {
             max_upload_bytes: settings.max_upload_mb * 1_000_000,
             keys: Keys::new(&settings.jwt_secret),
             metrics: telemetry::metrics_handle(),
+            live,
+            ws_limits: settings.ws_limits,
+            shutdown: stopping,
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -51,21 +59,57 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(api::routes)
+                .wrap(from_fn(auth::lift_query_token))
         })
         .listen(listener)?
+        .disable_signals()
         .shutdown_timeout(10)
         .client_request_timeout(Duration::from_secs(30))
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            shutdown,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, then shuts down gracefully.
+    /// Serves until SIGINT/SIGTERM, then shuts down gracefully: background
+    /// tasks stop and WebSockets get a close frame before connections drain.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self {
+            server, shutdown, ..
+        } = self;
+        let handle = server.handle();
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("shutting down");
+            shutdown.send_replace(true);
+            handle.stop(true).await;
+        });
+        server.await
+    }
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut interrupt), Ok(mut terminate)) => {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        _ => {
+            tracing::warn!("cannot listen for signals; stop with SIGKILL");
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -3,6 +3,7 @@ mod acl;
 mod content;
 mod documents;
 mod error;
+mod live;
 pub mod openapi;
 mod ops;
 mod projects;
@@ -34,6 +35,10 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
+    pub live: crate::live::Hub,
+    pub ws_limits: crate::live::Limits,
+    /// Turns true when the server starts shutting down.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
@@ -72,7 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(projects::routes)
                 .configure(documents::routes)
                 .configure(acl::routes)
-                .configure(revisions::routes),
+                .configure(revisions::routes)
+                .configure(live::routes),
         )
         .default_service(web::to(ops::no_route));
 }

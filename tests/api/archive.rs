@@ -63,7 +63,13 @@ async fn table(pool: &PgPool, name: &str) -> Value {
 
 /// A second, empty database beside the test's own.
 async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
-    let url = format!("{}_{suffix}", database_url(pool).await);
+    // The test's own name is already PostgreSQL's longest (63 bytes).
+    let own = database_url(pool).await;
+    let server = own.rsplit_once('/').unwrap().0;
+    let url = format!(
+        "{server}/stockage_{suffix}_{}",
+        uuid::Uuid::new_v4().simple()
+    );
     let _ = sqlx::Postgres::drop_database(&url).await;
     let other = stockage::db::connect(&url).await.unwrap();
     (url, other)

@@ -64,6 +64,7 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         max_upload_mb: 150,
         log_json: false,
         blob_backend: backend.settings(),
+        ws_limits: stockage::live::Limits::default(),
     }
 }
 
@@ -83,11 +84,22 @@ pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
     spawn(pool, backend, data_dir).await
 }
 
+/// A server with local blobs and settings changed by `configure`.
+pub async fn spawn_app_configured(pool: PgPool, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("stockage-test-{}", uuid::Uuid::new_v4()));
+    let mut settings = settings(data_dir, Backend::Local);
+    configure(&mut settings);
+    spawn_with(pool, settings).await
+}
+
 async fn spawn(pool: PgPool, backend: Backend, data_dir: std::path::PathBuf) -> TestApp {
+    spawn_with(pool, settings(data_dir, backend)).await
+}
+
+async fn spawn_with(pool: PgPool, settings: Settings) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         stockage::telemetry::init_logging(false);
     }
-    let settings = settings(data_dir, backend);
     let blobs = BlobStore::from_settings(&settings).expect("the blob store opens");
     let app = Application::build_with_pool(settings, pool.clone())
         .await

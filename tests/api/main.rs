@@ -1,6 +1,8 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
 mod helpers;
+mod processes;
+mod subscriber;
 
 mod archive;
 mod auth;
@@ -8,6 +10,8 @@ mod diffs;
 mod documents;
 mod event_store;
 mod events_cli;
+mod live;
+mod live_nodes;
 mod permissions;
 mod projections;
 mod projects;

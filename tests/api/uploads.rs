@@ -1,5 +1,4 @@
 //! The size cap at its edge, and an upload cut short by a crash.
-use std::process::Stdio;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,9 +7,9 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use sqlx::PgPool;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{ADMIN, SECRET, TestApp, assert_problem, spawn_app};
+use crate::helpers::{ADMIN, TestApp, assert_problem, spawn_app};
+use crate::processes::ServerProcess;
 
 const MB: u64 = 1_000_000;
 const CAP: u64 = 150 * MB;
@@ -82,49 +81,11 @@ async fn a_declared_length_past_the_cap_is_refused_unread(pool: PgPool) {
     assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE).await;
 }
 
-/// A server process of our own, so it can be killed.
-struct Server {
-    child: tokio::process::Child,
-    address: String,
-}
-
-async fn start_server(pool: &PgPool, data_dir: &std::path::Path) -> Server {
-    let database: String = sqlx::query_scalar("SELECT current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").unwrap();
-    let url = format!("{}/{database}", base.rsplit_once('/').unwrap().0);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stockage"))
-        .arg("serve")
-        .env("DATABASE_URL", url)
-        .env("STOCKAGE_BIND", "127.0.0.1:0")
-        .env("STOCKAGE_DATA_DIR", data_dir)
-        .env("STOCKAGE_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
-                return rest.trim_end_matches('/').to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server starts within 30 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server { child, address }
-}
-
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn a_server_killed_mid_upload_leaves_no_document_and_gc_removes_the_rest(pool: PgPool) {
     let data_dir = std::env::temp_dir().join(format!("stockage-kill-{}", uuid::Uuid::new_v4()));
-    let mut server = start_server(&pool, &data_dir).await;
+    let url = crate::helpers::database_url(&pool).await;
+    let mut server = ServerProcess::start(&url, &data_dir).await;
     let app = TestApp::attach(pool.clone(), server.address.clone());
     app.create_project("alpha").await;
     let before = app.event_count().await;

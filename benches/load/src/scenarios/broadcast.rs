@@ -11,13 +11,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::Ctx;
 
-pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
-    let counts: &[usize] = if ctx.quick {
-        &[100]
-    } else {
-        &[100, 1_000, 10_000]
-    };
-    let messages = if ctx.quick { 5 } else { 20 };
+/// The baseline rows, and each subscriber count's p99 in ms.
+pub async fn run(ctx: &Ctx) -> anyhow::Result<(Vec<Row>, Vec<(usize, f64)>)> {
+    let counts = super::fanout::counts(ctx);
+    let messages = super::fanout::messages(ctx);
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
         .arg("broadcast-server")
         .stdout(Stdio::piped())
@@ -34,11 +31,18 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
     };
     let url = format!("ws://{address}/");
     let mut rows = Vec::new();
+    let mut p99s = Vec::new();
     for &subscribers in counts {
-        let outcome = broadcast::measure(&url, subscribers, messages, Duration::from_millis(50))
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let outcome = broadcast::measure(
+            &url,
+            subscribers,
+            messages,
+            Duration::from_millis(if subscribers >= 10_000 { 500 } else { 100 }),
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
         let latency = outcome.percentiles();
+        p99s.push((subscribers, latency.map_or(0.0, |l| l.p99_ms)));
         rows.push(
             Row::new(
                 "baseline",
@@ -52,5 +56,5 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         );
     }
     let _ = child.kill().await;
-    Ok(rows)
+    Ok((rows, p99s))
 }

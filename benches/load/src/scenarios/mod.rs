@@ -1,6 +1,7 @@
 //! The named scenarios and what they share.
 mod append;
 mod broadcast;
+mod fanout;
 mod mixed;
 mod rebuild;
 mod transfer;
@@ -25,14 +26,14 @@ pub enum Scenario {
     Download,
     Rebuild,
     Mixed,
-    /// The bare WebSocket broadcast baseline (no database).
-    Broadcast,
+    /// WebSocket subscribers, with the bare broadcast baseline (no database).
+    Fanout,
 }
 
 impl Scenario {
     pub fn all() -> Vec<Scenario> {
         use Scenario::*;
-        vec![Append, Upload, Download, Rebuild, Mixed, Broadcast]
+        vec![Append, Upload, Download, Rebuild, Mixed, Fanout]
     }
 
     pub fn name(self) -> &'static str {
@@ -42,7 +43,7 @@ impl Scenario {
             Scenario::Download => "download",
             Scenario::Rebuild => "rebuild",
             Scenario::Mixed => "mixed",
-            Scenario::Broadcast => "broadcast",
+            Scenario::Fanout => "fanout",
         }
     }
 }
@@ -77,7 +78,11 @@ pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow
         }
         Scenario::Rebuild => rebuild::run(ctx).await,
         Scenario::Mixed => mixed::run(ctx).await,
-        Scenario::Broadcast => broadcast::run(ctx).await,
+        Scenario::Fanout => {
+            let (mut rows, bare) = broadcast::run(ctx).await?;
+            rows.append(&mut fanout::run(ctx, &bare).await?);
+            Ok(rows)
+        }
     }
 }
 

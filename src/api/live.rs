@@ -1,0 +1,152 @@
+//! The project's event stream: over HTTP for clients that poll, over a
+//! WebSocket for clients that want it pushed. Both show only what the
+//! caller may read.
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use sqlx::Acquire;
+use stockage_projections::log::{self, Filter};
+
+use super::{ApiError, AppState};
+use crate::auth::{self, AuthUser};
+use crate::live::{EventItem, LiveEvent, Viewer, run_session};
+use crate::projects;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{slug}/events", web::get().to(list))
+        .route("/projects/{slug}/ws", web::get().to(subscribe));
+}
+
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1_000;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct EventsQuery {
+    /// Only events after this log position (default 0: from the start).
+    after: Option<i64>,
+    /// At most this many events are scanned (default 100, at most 1000).
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventPage {
+    items: Vec<EventItem>,
+    /// Pass as `after` for the next page: the last position scanned, which
+    /// may be past the last item when later events are not yours to see.
+    next_after: i64,
+}
+
+fn position(after: Option<i64>) -> Result<i64, ApiError> {
+    match after {
+        Some(after) if after < 0 => Err(ApiError::BadRequest(format!(
+            "after={after} is not a log position (0 or more)"
+        ))),
+        other => Ok(other.unwrap_or(0)),
+    }
+}
+
+/// The project's events after a position, oldest first, filtered by what
+/// the caller may read now.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/events", tag = "events",
+    security(("bearer" = [])), params(("slug" = String, Path), EventsQuery),
+    responses((status = 200, body = EventPage), (status = 400, body = super::Problem),
+        (status = 401, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn list(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<EventsQuery>,
+) -> Result<web::Json<EventPage>, ApiError> {
+    let after = position(query.after)?;
+    let limit = match query.limit {
+        Some(limit) if !(1..=MAX_LIMIT).contains(&limit) => {
+            return Err(ApiError::BadRequest(format!(
+                "limit={limit} must be between 1 and {MAX_LIMIT}"
+            )));
+        }
+        other => other.unwrap_or(DEFAULT_LIMIT),
+    };
+    let project = projects::membership(state.pool(), &slug, &user.id)
+        .await?
+        .project;
+    let mut conn = state.pool().acquire().await?;
+    let mut tx = conn.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let mut viewer = Viewer::load(&mut tx, project.id, &user.id)
+        .await
+        .map_err(ApiError::internal)?;
+    let filter = Filter {
+        project_id: Some(project.id),
+        ..Filter::default()
+    };
+    let page = log::read_filtered(&mut tx, &filter, after, limit).await?;
+    tx.commit().await?;
+    let next_after = page.last().map_or(after, |e| e.position);
+    let items = LiveEvent::decode_all(&page)
+        .into_iter()
+        .filter(|event| viewer.admit(event))
+        .map(|event| event.item.clone())
+        .collect();
+    Ok(web::Json(EventPage { items, next_after }))
+}
+
+#[derive(Deserialize)]
+pub struct SubscribeQuery {
+    after: Option<i64>,
+}
+
+/// WebSocket: `{"type":"event",...}` frames after `after` (catch-up, then
+/// live), `{"type":"resync","after":N}` before closing a client that fell
+/// behind. The token may come as `?access_token=`.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/ws", tag = "events",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("after" = Option<i64>, Query,
+        description = "resume after this log position (default: only new events)"),
+        ("access_token" = Option<String>, Query, description = "the bearer token, for clients that cannot set headers")),
+    responses((status = 101, description = "WebSocket of event frames"),
+        (status = 400, body = super::Problem), (status = 401, body = super::Problem),
+        (status = 404, body = super::Problem)))]
+pub async fn subscribe(
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<SubscribeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let user = auth::websocket_user(&request)?;
+    let project = projects::membership(state.pool(), &slug, &user.id)
+        .await?
+        .project;
+    let mut conn = state.pool().acquire().await?;
+    let mut tx = conn.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let viewer = Viewer::load(&mut tx, project.id, &user.id)
+        .await
+        .map_err(ApiError::internal)?;
+    tx.commit().await?;
+    drop(conn);
+    let head = viewer.as_of();
+    let after = match query.after {
+        Some(after) if after > head => {
+            return Err(ApiError::BadRequest(format!(
+                "after={after} is past the newest event ({head})"
+            )));
+        }
+        after => after.map_or(Ok(head), |a| position(Some(a)))?,
+    };
+    let (response, session, messages) =
+        actix_ws::handle(&request, body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let feed = state.live.feed(project.id, after);
+    actix_web::rt::spawn(run_session(
+        session,
+        messages,
+        feed,
+        viewer,
+        state.ws_limits,
+        state.shutdown.clone(),
+    ));
+    Ok(response)
+}

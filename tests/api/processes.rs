@@ -1,0 +1,58 @@
+//! `stockage serve` in a process of its own, for tests that kill it, stop
+//! it with a signal, or run several nodes against one database.
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::helpers::SECRET;
+
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts a server on a free port against `database_url`, with blobs
+    /// under `data_dir`, and waits until it listens.
+    pub async fn start(database_url: &str, data_dir: &std::path::Path) -> Self {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stockage"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("STOCKAGE_BIND", "127.0.0.1:0")
+            .env("STOCKAGE_DATA_DIR", data_dir)
+            .env("STOCKAGE_JWT_SECRET", SECRET)
+            .env("RUST_LOG", "warn")
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let address = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
+                    return rest.trim_end_matches('/').to_owned();
+                }
+            }
+            panic!("the server exited before listening");
+        })
+        .await
+        .expect("the server starts within 30 s");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { child, address }
+    }
+
+    /// SIGTERM, then waits for the process to exit.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("the server is running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("the server exits within 20 s of SIGTERM")
+            .unwrap()
+    }
+}
