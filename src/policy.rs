@@ -21,6 +21,9 @@ pub enum PolicyError {
 
 pub const ALLOWED: &str = ".pdf, .png, .jpg (.jpeg), .glb, .gltf, .stl";
 
+/// Every extension `FileKind::from_extension` accepts.
+pub const EXTENSIONS: &[&str] = &[".pdf", ".png", ".jpg", ".jpeg", ".glb", ".gltf", ".stl"];
+
 /// A file name safe to store and to echo in `Content-Disposition`: no path,
 /// no control characters, at most 200 bytes, with an allowed extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +211,16 @@ pub fn check_gltf_json(reader: impl std::io::Read) -> Result<(), PolicyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_extensions_are_exactly_the_accepted_ones() {
+        for ext in EXTENSIONS {
+            assert!(FileKind::from_extension(&ext[1..]).is_some(), "{ext}");
+        }
+        for ext in ["exe", "txt", "svg", "tif", "obj", "step"] {
+            assert!(FileKind::from_extension(ext).is_none(), "{ext}");
+        }
+    }
 
     fn sniff(kind: FileKind, bytes: &[u8]) -> Result<(), PolicyError> {
         let mut sniffer = Sniffer::new(kind);

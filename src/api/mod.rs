@@ -78,8 +78,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(documents::routes)
                 .configure(acl::routes)
                 .configure(revisions::routes)
-                .configure(live::routes),
+                .configure(live::routes)
+                .route("/policy", web::get().to(ops::policy)),
         )
+        .configure(crate::ui::routes)
         .default_service(web::to(ops::no_route));
 }
 

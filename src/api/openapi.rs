@@ -9,7 +9,7 @@ use super::{acl, documents, live, ops, projects, revisions};
 #[openapi(
     info(title = "Stockage", description = "Secure, versioned, event-sourced document store"),
     paths(
-        ops::healthz, ops::readyz, ops::metrics,
+        ops::healthz, ops::readyz, ops::metrics, ops::policy,
         projects::create_project, projects::list_projects, projects::get_project,
         projects::list_members, projects::put_member, projects::remove_member,
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,

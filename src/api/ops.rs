@@ -59,3 +59,24 @@ pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         req.path()
     )))
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Policy {
+    /// Largest accepted upload, in bytes.
+    max_upload_bytes: u64,
+    /// File name extensions accepted, with the leading dot.
+    extensions: Vec<&'static str>,
+    /// The same, as a sentence for messages.
+    allowed: &'static str,
+}
+
+/// The upload policy, so clients can check a file before sending it.
+#[utoipa::path(get, path = "/api/v1/policy", tag = "operations", security(("bearer" = [])),
+    responses((status = 200, body = Policy), (status = 401, body = super::Problem)))]
+pub async fn policy(_user: AuthUser, state: web::Data<AppState>) -> web::Json<Policy> {
+    web::Json(Policy {
+        max_upload_bytes: state.max_upload_bytes,
+        extensions: crate::policy::EXTENSIONS.to_vec(),
+        allowed: crate::policy::ALLOWED,
+    })
+}

@@ -11,6 +11,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     eprintln!(
         "Stockage is serving on http://{host}:{port}/\n\
          Get a token with:  cargo run --release -- token --user alice --admin\n\
+         Web UI:            http://{host}:{port}/ (paste the token)\n\
          Then:              curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/api/v1/projects",
         port = app.port()
     );

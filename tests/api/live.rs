@@ -406,3 +406,65 @@ async fn a_client_that_stops_reading_gets_resync_while_the_others_get_everything
     let close = slow.closed.clone().flatten().expect("a close frame");
     assert_eq!(u16::from(close.code), 1013);
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_client_that_answers_no_pings_is_closed(pool: PgPool) {
+    let app = spawn_app_configured(pool, |s| {
+        // Silence is judged at each ping; this client is judged before the
+        // first ping, so nothing it would have to answer precedes the close.
+        s.ws_limits.ping_every = Duration::from_millis(300);
+        s.ws_limits.silence = Duration::from_millis(200);
+    })
+    .await;
+    app.create_project("alpha").await;
+    let mut silent = app.subscribe("alpha", ADMIN, None).await;
+    // It sends nothing, not even a pong.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(silent.next_frame(Duration::from_secs(5)).await.is_none());
+    let close = silent
+        .closed
+        .clone()
+        .flatten()
+        .unwrap_or_else(|| panic!("a close frame: {:?}", silent.closed));
+    assert_eq!(u16::from(close.code), 1001);
+    assert!(close.reason.contains("pings"), "{}", close.reason);
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn deliveries_show_in_the_metrics(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let (open, _) = project_with_two_documents(&app).await;
+    let mut subscriber = app.subscribe("alpha", ADMIN, None).await;
+    retitle(&app, &open, "Counted").await;
+    subscriber.events(1).await;
+    let metrics = app.get("/metrics", ADMIN).await.text().await.unwrap();
+    for name in [
+        "stockage_ws_clients",
+        "stockage_ws_events_delivered_total",
+        "stockage_ws_delivery_latency_seconds",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_member_removed_while_subscribed_sees_the_removal_and_is_disconnected(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    project_with_two_documents(&app).await;
+    let mut bob = app.subscribe("alpha", "bob", None).await;
+    let response = app
+        .call(
+            Method::DELETE,
+            "/api/v1/projects/alpha/members/bob",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let removal = bob.events(1).await;
+    assert_eq!(removal[0]["event"], "member.removed");
+    assert_eq!(removal[0]["data"]["user_id"], "bob");
+    assert!(bob.next_frame(Duration::from_secs(5)).await.is_none());
+    let close = bob.closed.clone().flatten().expect("a close frame");
+    assert_eq!(u16::from(close.code), 1008);
+}

@@ -18,5 +18,6 @@ mod projects;
 mod replay_cli;
 mod revisions;
 mod storage;
+mod ui;
 mod uploads;
 mod verify;

@@ -85,7 +85,12 @@ impl Subscriber {
                     return None;
                 }
                 Some(Ok(_)) => {}
-                Some(Err(_)) | None => {
+                Some(Err(error)) => {
+                    eprintln!("websocket error: {error}");
+                    self.closed.get_or_insert(None);
+                    return None;
+                }
+                None => {
                     self.closed.get_or_insert(None);
                     return None;
                 }

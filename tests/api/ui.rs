@@ -1,0 +1,94 @@
+//! The web UI's files come from the binary itself, with a strict policy.
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{ADMIN, spawn_app};
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn pages_and_scripts_are_served_from_the_binary(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let client = &app.client;
+    for page in [
+        "/projects",
+        "/projects/alpha",
+        "/projects/alpha/documents/x",
+        "/login",
+    ] {
+        let response = client
+            .get(format!("{}{page}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{page}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        let body = response.text().await.unwrap();
+        assert!(body.contains(r#"<script type="module" src="/ui/app.js">"#));
+    }
+    let root = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(root.status(), StatusCode::FOUND);
+    assert_eq!(root.headers()["location"], "/projects");
+
+    let script = client
+        .get(format!("{}/ui/app.js", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let tag = script.headers()["etag"].clone();
+    assert!(script.text().await.unwrap().contains("import"));
+    let again = client
+        .get(format!("{}/ui/app.js", app.address))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let missing = client
+        .get(format!("{}/ui/../Cargo.toml", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_upload_policy_is_published_to_signed_in_users(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let policy: serde_json::Value = app.get("/api/v1/policy", ADMIN).await.json().await.unwrap();
+    assert_eq!(policy["max_upload_bytes"], 150_000_000);
+    assert!(
+        policy["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == ".gltf")
+    );
+    assert!(policy["allowed"].as_str().unwrap().contains(".stl"));
+    let anonymous = app
+        .client
+        .get(format!("{}/api/v1/policy", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,88 @@
+import { api, download, follow, send, token } from "../api.js";
+import { bytes, h, mount, toast, when } from "../dom.js";
+import { historySection } from "./history.js";
+import { permissionsSection } from "./permissions.js";
+import { thumbnail } from "./project.js";
+
+const RANK = { none: 0, read: 1, write: 2, admin: 3 };
+
+export async function documentPage(main, slug, id) {
+  const base = `/projects/${encodeURIComponent(slug)}/documents/${encodeURIComponent(id)}`;
+  const me = token.claims()?.sub;
+  let stop = () => {};
+  await render();
+  stop = follow(slug, null, (event) => {
+    if (event.document_id !== id) return;
+    if (event.actor !== me) toast(`${event.actor} changed this document (${event.event.replace("document.", "")})`);
+    render().catch(() => {});
+  }, () => render().catch(() => {}));
+  return () => stop();
+
+  async function render() {
+    const [doc, mine] = await Promise.all([api("GET", base), api("GET", `${base}/permissions`)]);
+    document.title = `${doc.title} · Stockage`;
+    const level = RANK[mine.permission] ?? 0;
+    const preview = thumbnail(slug, doc, 512, "preview");
+    const meta = h("dl", { class: "meta" },
+      item("File", doc.filename), item("Type", doc.type.toUpperCase()), item("Size", bytes(doc.size)),
+      item("Revision", String(doc.revision)), item("Added by", `${doc.added_by}, ${when(doc.created_at)}`),
+      item("Last change", `${doc.updated_by}, ${when(doc.updated_at)}`),
+      item("Tags", doc.tags.length ? doc.tags.join(", ") : "none"),
+      item("SHA-256", h("code", {}, doc.sha256)),
+      doc.index_status ? item("Indexing", doc.index_status + (doc.index_error ? ` (${doc.index_error})` : "")) : null,
+      doc.keywords?.length ? item("Keywords", doc.keywords.map((k) => h("span", { class: "tag" }, typeof k === "string" ? k : k.term))) : null,
+      item("Your access", `${mine.permission} — ${mine.because}`));
+    const actions = h("div", { class: "row" },
+      h("button", { type: "button", onclick: () => download(`${base}/content`, doc.filename) }, "Download"),
+      level >= RANK.write ? newRevision(base, doc, render) : null);
+    const sections = [
+      h("p", {}, h("a", { href: "/projects" }, "Projects"), " / ", h("a", { href: `/projects/${encodeURIComponent(slug)}` }, slug), " / ", doc.title),
+      h("h1", {}, doc.title),
+      h("div", { class: "doc" }, h("div", {}, preview), h("section", { "aria-label": "Details" }, meta, actions)),
+      await historySection(base, doc, level >= RANK.write, render),
+    ];
+    if (level >= RANK.admin) sections.push(await permissionsSection(slug, base));
+    mount(main, sections);
+  }
+}
+
+function item(label, value) {
+  return [h("dt", {}, label), h("dd", {}, value)];
+}
+
+// Uploads new content with If-Match, so a change made meanwhile is reported
+// instead of overwritten.
+function newRevision(base, doc, done) {
+  const input = h("input", { type: "file", id: "revision-file" });
+  const bar = h("progress", { max: 100, value: 0, hidden: true, "aria-label": "Upload progress" });
+  const status = h("p", { "aria-live": "polite" });
+  const button = h("button", { type: "submit" }, "Upload new revision");
+  return h("form", { class: "field", onsubmit: async (event) => {
+      event.preventDefault();
+      const file = input.files[0];
+      if (!file) {
+        status.className = "error";
+        status.textContent = "Choose a file first.";
+        return;
+      }
+      button.disabled = true;
+      bar.hidden = false;
+      try {
+        const created = await send("PUT", `${base}/content`, file, {
+          headers: { "If-Match": `"${doc.revision}"`, "X-Filename": file.name, "Content-Type": "application/octet-stream" },
+          onProgress: (sent, total) => { bar.max = total || file.size; bar.value = sent; },
+        });
+        status.className = "ok";
+        status.textContent = `Revision ${created.revision} uploaded.`;
+        await done();
+      } catch (problem) {
+        status.className = "error";
+        status.setAttribute("role", "alert");
+        status.textContent = problem.status === 412
+          ? `Not uploaded: someone else changed this document meanwhile (now at revision ${problem.body.current_revision}). Reload to see their change, then try again.`
+          : `Not uploaded: ${problem.message}`;
+        button.disabled = false;
+      }
+    } },
+    h("label", { for: "revision-file" }, "New revision"), input, bar, button, status);
+}

@@ -1,0 +1,70 @@
+import { api, blob, download } from "../api.js";
+import { bytes, h, mount, when } from "../dom.js";
+
+export async function historySection(base, doc, canWrite, changed) {
+  const { items } = await api("GET", `${base}/revisions`);
+  const rows = items.slice().reverse().map((r) => h("tr", { "data-revision": r.revision },
+    h("td", {}, String(r.revision)),
+    h("td", {}, `${r.added_by}`, h("div", { class: "muted" }, when(r.created_at))),
+    h("td", { class: "hide-narrow" }, bytes(r.size)),
+    h("td", {}, r.label || "", r.restored_from ? h("div", { class: "muted" }, `restored from ${r.restored_from}`) : null),
+    h("td", {},
+      h("button", { type: "button", class: "secondary", onclick: () => download(`${base}/revisions/${r.revision}/content`, doc.filename), "aria-label": `Download revision ${r.revision}` }, "Download"),
+      canWrite && r.revision !== doc.revision
+        ? h("button", { type: "button", class: "secondary", "aria-label": `Restore revision ${r.revision}`, onclick: async () => {
+            await api("POST", `${base}/revisions/${r.revision}/restore`);
+            await changed();
+          } }, "Restore")
+        : null)));
+  const options = (selected) => items.map((r) => h("option", { value: r.revision, selected: r.revision === selected }, `Revision ${r.revision}`));
+  const from = h("select", { id: "diff-from" }, options(Math.max(1, doc.revision - 1)));
+  const to = h("select", { id: "diff-to" }, options(doc.revision));
+  const output = h("div", { id: "diff", "aria-live": "polite" });
+  return h("section", { "aria-labelledby": "history-heading" },
+    h("h2", { id: "history-heading" }, "History"),
+    h("table", {}, h("thead", {}, h("tr", {},
+      h("th", { scope: "col" }, "Rev."), h("th", { scope: "col" }, "Who, when"), h("th", { scope: "col", class: "hide-narrow" }, "Size"),
+      h("th", { scope: "col" }, "Label"), h("th", { scope: "col" }, "Actions"))), h("tbody", {}, rows)),
+    h("h2", {}, "Compare revisions"),
+    h("form", { class: "row", onsubmit: async (e) => {
+        e.preventDefault();
+        await showDiff(base, from.value, to.value, output);
+      } },
+      h("div", { class: "field" }, h("label", { for: "diff-from" }, "From"), from),
+      h("div", { class: "field" }, h("label", { for: "diff-to" }, "To"), to),
+      h("button", { type: "submit" }, "Compare")),
+    output);
+}
+
+async function showDiff(base, from, to, output) {
+  try {
+    const diff = await api("GET", `${base}/diff?from=${from}&to=${to}`);
+    const parts = [h("p", {}, h("strong", {}, diff.summary))];
+    if (diff.changes?.length) {
+      parts.push(h("table", { class: "changes" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Field"), h("th", { scope: "col" }, "Before"), h("th", { scope: "col" }, "After"))),
+        h("tbody", {}, diff.changes.map((c) => h("tr", {}, h("td", {}, c.field), h("td", {}, show(c.before)), h("td", {}, show(c.after)))))));
+    }
+    if (diff.unified !== undefined) parts.push(unified(diff.unified));
+    if (diff.pixels) {
+      parts.push(h("p", {}, `${diff.pixels.changed_pixels} of ${diff.pixels.total_pixels} pixels changed`));
+      const { blob: png } = await blob(`${base}/diff?from=${from}&to=${to}&format=png`);
+      parts.push(h("img", { class: "preview", alt: `Changed pixels between revisions ${from} and ${to}, highlighted`, src: URL.createObjectURL(png) }));
+    }
+    for (const limit of diff.limits || []) parts.push(h("p", { class: "muted" }, limit));
+    mount(output, parts);
+  } catch (problem) {
+    mount(output, h("p", { class: "error", role: "alert" }, problem.message));
+  }
+}
+
+function show(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function unified(text) {
+  return h("pre", { class: "diff", "aria-label": "Unified diff" }, text.split("\n").map((line) => {
+    const cls = line.startsWith("@@") ? "hunk" : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "";
+    return h("span", { class: cls }, line || " ");
+  }));
+}
