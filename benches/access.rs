@@ -44,6 +44,7 @@ async fn fixture() -> Fixture {
         max_upload_mb: 150,
         log_json: false,
         blob_backend: BlobBackend::Local,
+        index: stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
         ws_limits: Default::default(),
     };
     let app = Application::build_with_pool(settings, pool.clone())

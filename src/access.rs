@@ -225,6 +225,16 @@ pub struct DocumentView {
     pub tags: Vec<String>,
     /// Where to download the latest revision.
     pub url: String,
+    /// Search indexing of the latest revision: `pending`, `indexed` or
+    /// `failed` (shown on a single document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_status: Option<String>,
+    /// Why indexing failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_reason: Option<String>,
+    /// The most distinctive terms of the extracted text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
 }
 
 impl DocumentView {
@@ -246,6 +256,29 @@ impl DocumentView {
             deleted_at: row.deleted_at,
             tags: row.tags.clone(),
             url: format!("/api/v1/projects/{slug}/documents/{}/content", row.id),
+            index_status: None,
+            index_reason: None,
+            keywords: None,
         }
+    }
+
+    /// Adds the indexing state; a document the search projector has not
+    /// reached yet, or whose latest revision is not extracted yet, is
+    /// `pending`.
+    pub fn with_index(mut self, state: Option<crate::search::IndexState>) -> Self {
+        let current =
+            state.filter(|s| s.status == "pending" || s.indexed_revision == Some(self.revision));
+        match current {
+            Some(state) => {
+                self.index_status = Some(state.status);
+                self.index_reason = state.reason;
+                self.keywords = Some(state.keywords);
+            }
+            None => {
+                self.index_status = Some("pending".into());
+                self.keywords = Some(Vec::new());
+            }
+        }
+        self
     }
 }

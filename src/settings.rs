@@ -42,6 +42,8 @@ pub struct Settings {
     pub log_json: bool,
     /// `STOCKAGE_BLOB_BACKEND`: `local` (default) or `s3`.
     pub blob_backend: BlobBackend,
+    /// `STOCKAGE_INDEX_*`, `STOCKAGE_EXTRACTOR`: extraction and search indexing.
+    pub index: crate::index::worker::Config,
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub ws_limits: crate::live::Limits,
@@ -114,6 +116,7 @@ impl Settings {
             max_upload_mb,
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
+            index: crate::index::worker::Config::from_env()?,
             ws_limits: ws_limits()?,
         })
     }
@@ -181,6 +184,7 @@ mod tests {
             max_upload_mb: 150,
             log_json: false,
             blob_backend: BlobBackend::Local,
+            index: crate::index::worker::Config::new("stockage".into()),
             ws_limits: Default::default(),
         };
         let shown = format!("{settings:?}");

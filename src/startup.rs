@@ -1,5 +1,6 @@
 //! Building and running the server: one place for start-up.
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -7,6 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
+use stockage_projections::{Projector, SearchProjector, runner};
 use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
@@ -16,7 +18,7 @@ use crate::blobs::BlobStore;
 use crate::live::Hub;
 use crate::settings::Settings;
 use crate::store::EventStore;
-use crate::{db, telemetry};
+use crate::{db, index, telemetry};
 
 pub struct Application {
     port: u16,
@@ -42,6 +44,7 @@ impl Application {
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::from_settings(&settings)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
+        start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
         let state = web::Data::new(AppState {
             store,
             blobs,
@@ -111,6 +114,26 @@ async fn stop_signal() {
             std::future::pending::<()>().await;
         }
     }
+}
+
+/// The search projector (on one node of the cluster at a time) and this
+/// node's extraction workers, off the request path.
+fn start_indexing(
+    pool: &PgPool,
+    blobs: &BlobStore,
+    config: &index::worker::Config,
+    stopped: watch::Receiver<bool>,
+) {
+    if config.projector {
+        let projector: Arc<dyn Projector> = Arc::new(SearchProjector);
+        tokio::spawn(runner::run(
+            pool.clone(),
+            projector,
+            config.poll,
+            stopped.clone(),
+        ));
+    }
+    index::worker::spawn(pool.clone(), blobs.clone(), config.clone(), stopped);
 }
 
 /// Blob gc every 15 minutes; a blob must be an hour old to be collected.

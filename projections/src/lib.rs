@@ -11,6 +11,7 @@ mod projects;
 pub mod rebuild;
 mod revisions;
 pub mod runner;
+mod search;
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
@@ -20,6 +21,7 @@ pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
+pub use search::SearchProjector;
 
 /// How a projector is kept up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

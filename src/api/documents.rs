@@ -37,6 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// A single document's view with its indexing state.
+async fn with_index(state: &AppState, view: DocumentView) -> Result<DocumentView, ApiError> {
+    let index = crate::search::state(state.pool(), view.id).await?;
+    Ok(view.with_index(index))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DocumentList {
     items: Vec<DocumentView>,
@@ -81,6 +87,7 @@ pub async fn upload(
         &membership.project.slug,
         &documents::get(state.pool(), id).await?,
     );
+    let view = with_index(&state, view).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -156,7 +163,7 @@ pub async fn get(
     let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read, "get")
         .await?
         .live()?;
-    Ok(HttpResponse::Ok().json(doc.view()))
+    Ok(HttpResponse::Ok().json(with_index(&state, doc.view()).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -204,7 +211,8 @@ pub async fn patch(
     doc.execute(&state.store, command, meta(&user, &req))
         .await?;
     let row = documents::get(state.pool(), id).await?;
-    Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
+    let view = DocumentView::new(&doc.membership.project.slug, &row);
+    Ok(HttpResponse::Ok().json(with_index(&state, view).await?))
 }
 
 /// Soft-delete a document (an event; restore with restore-deleted). Needs write.
@@ -255,7 +263,8 @@ pub async fn restore_deleted(
     doc.execute(&state.store, DocumentCommand::Undelete, meta(&user, &req))
         .await?;
     let row = documents::get(state.pool(), id).await?;
-    Ok(HttpResponse::Ok().json(DocumentView::new(&doc.membership.project.slug, &row)))
+    let view = DocumentView::new(&doc.membership.project.slug, &row);
+    Ok(HttpResponse::Ok().json(with_index(&state, view).await?))
 }
 
 /// The bytes of the latest revision; supports Range and If-None-Match.

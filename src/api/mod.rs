@@ -8,6 +8,7 @@ pub mod openapi;
 mod ops;
 mod projects;
 mod revisions;
+mod search;
 
 use std::time::Instant;
 
@@ -78,6 +79,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(documents::routes)
                 .configure(acl::routes)
                 .configure(revisions::routes)
+                .configure(search::routes)
                 .configure(live::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )

@@ -2,6 +2,7 @@
 mod archive;
 mod blobs;
 mod events;
+mod index;
 mod projections;
 mod replay;
 mod serve;
@@ -50,10 +51,26 @@ enum Command {
         #[command(subcommand)]
         command: projections::Command,
     },
+    /// Search indexing: rebuild, per-project language.
+    Index {
+        #[command(subcommand)]
+        command: index::Command,
+    },
 }
 
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Index {
+        command:
+            index::Command::Extract {
+                kind,
+                filename,
+                memory_bytes,
+            },
+    } = &cli.command
+    {
+        return index::extract(kind, filename, *memory_bytes);
+    }
     let settings = Settings::from_env()?;
     telemetry::init_logging(settings.log_json);
     let runtime = tokio::runtime::Runtime::new()?;
@@ -67,5 +84,6 @@ pub fn main() -> anyhow::Result<()> {
         Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
+        Command::Index { command } => runtime.block_on(index::run(&settings, command)),
     }
 }

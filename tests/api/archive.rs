@@ -105,6 +105,10 @@ async fn export_then_import_reproduces_everything(pool: PgPool) {
     // The same requests get the same answers from a server on the copy.
     drop(blobs);
     let mirror = spawn_app_in(copy.clone(), &dir).await;
+    // Indexing is asynchronous on both servers: compare once both are done.
+    let id = path.rsplit('/').next().unwrap();
+    app.indexed("alpha", id).await;
+    mirror.indexed("alpha", id).await;
     for request in [
         "/api/v1/projects".to_owned(),
         path.clone(),

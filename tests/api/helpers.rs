@@ -64,8 +64,16 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         max_upload_mb: 150,
         log_json: false,
         blob_backend: backend.settings(),
+        index: test_index_config(),
         ws_limits: stockage::live::Limits::default(),
     }
+}
+
+/// Indexing as a server has it, polling often so tests need not wait.
+pub fn test_index_config() -> stockage::index::worker::Config {
+    let mut config = stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into());
+    config.poll = Duration::from_millis(50);
+    config
 }
 
 /// A local blob store under `data_dir`, as a server there would have it.
@@ -287,4 +295,58 @@ pub async fn cli(pool: &PgPool, args: &[&str]) -> tokio::process::Command {
         .env("RUST_LOG", "warn")
         .kill_on_drop(true);
     command
+}
+
+impl TestApp {
+    /// Uploads a fixture with a title and tags; returns the document.
+    pub async fn add(
+        &self,
+        slug: &str,
+        user: &str,
+        fixture_name: &str,
+        title: &str,
+        tags: &str,
+    ) -> Value {
+        let name = fixture_name.rsplit('/').next().unwrap().to_owned();
+        let part = reqwest::multipart::Part::bytes(fixture(fixture_name)).file_name(name);
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("title", title.to_owned())
+            .text("tags", tags.to_owned());
+        let response = self
+            .client
+            .post(format!("{}/api/v1/projects/{slug}/documents", self.address))
+            .bearer_auth(self.token(user, user == ADMIN))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "uploading {fixture_name}"
+        );
+        response.json().await.unwrap()
+    }
+
+    /// Waits until the document's latest revision is indexed or failed;
+    /// returns the document as its owner sees it.
+    pub async fn indexed(&self, slug: &str, id: &str) -> Value {
+        let path = format!("/api/v1/projects/{slug}/documents/{id}");
+        for _ in 0..600 {
+            let doc: Value = self.get(&path, ADMIN).await.json().await.unwrap();
+            if doc["index_status"] != "pending" {
+                return doc;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("document {id} was not indexed within 30 s");
+    }
+
+    /// `GET path` (a search URL) as `user`, expecting 200.
+    pub async fn search(&self, path: &str, user: &str) -> Value {
+        let response = self.get(path, user).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
+    }
 }

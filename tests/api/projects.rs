@@ -248,6 +248,8 @@ async fn openapi_and_metrics_describe_the_service(pool: PgPool) {
     for path in [
         "/api/v1/projects",
         "/api/v1/projects/{slug}/members/{user_id}",
+        "/api/v1/search",
+        "/api/v1/projects/{slug}/search",
         "/readyz",
     ] {
         assert!(
@@ -255,6 +257,7 @@ async fn openapi_and_metrics_describe_the_service(pool: PgPool) {
             "{path} missing from the spec"
         );
     }
+    assert!(spec["components"]["schemas"]["SearchResults"]["properties"]["total"].is_object());
     app.create_project("alpha").await;
     let metrics = app.get("/metrics", "anyone").await.text().await.unwrap();
     assert!(

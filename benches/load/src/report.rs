@@ -193,10 +193,11 @@ impl Report {
 pub fn svg(rows: &[Row]) -> String {
     let rows: Vec<(&Row, Percentiles)> =
         rows.iter().filter_map(|r| Some((r, r.latency?))).collect();
-    let (label_w, plot_w, bar_h, group_h) = (330.0, 560.0, 7.0, 30.0);
+    let (label_w, plot_w, bar_h, group_h) = (440.0, 560.0, 7.0, 30.0);
     let height = 60.0 + group_h * rows.len() as f64;
     let max = rows.iter().map(|(_, l)| l.p99_ms).fold(1.0, f64::max);
-    let (lo, hi) = (0.01f64.log10(), (max * 1.5).log10().ceil());
+    let min = rows.iter().map(|(_, l)| l.p50_ms).fold(max, f64::min);
+    let (lo, hi) = (min.max(0.01).log10().floor(), (max * 1.5).log10().ceil());
     let x = |v: f64| label_w + plot_w * ((v.max(0.01).log10() - lo) / (hi - lo));
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"11\">\n\
