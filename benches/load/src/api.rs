@@ -110,6 +110,41 @@ impl Api {
         .await
     }
 
+    pub async fn upload_form(
+        &self,
+        slug: &str,
+        form: reqwest::multipart::Form,
+    ) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}/documents");
+        json(
+            "upload",
+            self.request(reqwest::Method::POST, &path)
+                .multipart(form)
+                .send()
+                .await,
+        )
+        .await
+    }
+
+    pub async fn get_project(&self, slug: &str) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}");
+        json(
+            "get project",
+            self.request(reqwest::Method::GET, &path).send().await,
+        )
+        .await
+    }
+
+    /// `GET /search?q=` (20 hits a page).
+    pub async fn search(&self, q: &str) -> ApiResult<Value> {
+        let path = format!("/search?limit=20&q={}", encode(q));
+        json(
+            "search",
+            self.request(reqwest::Method::GET, &path).send().await,
+        )
+        .await
+    }
+
     pub async fn upload_bytes(
         &self,
         slug: &str,
@@ -186,6 +221,16 @@ impl Api {
         }
         Ok(total)
     }
+}
+
+/// Percent-encodes everything but ASCII letters and digits.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A PDF of exactly `size` bytes, streamed in 1 MB chunks, its bytes

@@ -59,6 +59,9 @@ struct Args {
     /// Operations a second the mixed scenario aims at (default 100; 20 quick).
     #[arg(long)]
     mixed_rate: Option<f64>,
+    /// Documents in the search corpus (default 10,000; 200 quick); 100000 for the large corpus.
+    #[arg(long)]
+    search_docs: Option<usize>,
     /// Where the report goes.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,

@@ -4,6 +4,7 @@ mod broadcast;
 mod fanout;
 mod mixed;
 mod rebuild;
+mod search;
 mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -28,12 +29,13 @@ pub enum Scenario {
     Mixed,
     /// WebSocket subscribers, with the bare broadcast baseline (no database).
     Fanout,
+    Search,
 }
 
 impl Scenario {
     pub fn all() -> Vec<Scenario> {
         use Scenario::*;
-        vec![Append, Upload, Download, Rebuild, Mixed, Fanout]
+        vec![Append, Upload, Download, Rebuild, Mixed, Fanout, Search]
     }
 
     pub fn name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Scenario {
             Scenario::Rebuild => "rebuild",
             Scenario::Mixed => "mixed",
             Scenario::Fanout => "fanout",
+            Scenario::Search => "search",
         }
     }
 }
@@ -77,6 +80,7 @@ pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow
                 .collect())
         }
         Scenario::Rebuild => rebuild::run(ctx).await,
+        Scenario::Search => search::run(ctx).await,
         Scenario::Mixed => mixed::run(ctx).await,
         Scenario::Fanout => {
             let (mut rows, bare) = broadcast::run(ctx).await?;
@@ -103,6 +107,7 @@ pub struct Ctx {
     pub work: PathBuf,
     pub rebuild_events: usize,
     pub mixed_rate: f64,
+    pub search_docs: usize,
     projects: AtomicU64,
 }
 
@@ -149,6 +154,9 @@ impl Ctx {
             mixed_rate: args
                 .mixed_rate
                 .unwrap_or(if args.quick { 20.0 } else { 100.0 }),
+            search_docs: args
+                .search_docs
+                .unwrap_or(if args.quick { 200 } else { 10_000 }),
             binary,
             projects: AtomicU64::new(0),
         })
