@@ -66,26 +66,55 @@ impl Api {
             .bearer_auth(&self.token)
     }
 
+    /// Sends `body` (if any) as JSON; the response when it is a success.
+    async fn call(
+        &self,
+        what: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> ApiResult<reqwest::Response> {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        checked(what, request.send().await).await
+    }
+
+    async fn call_json(
+        &self,
+        what: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> ApiResult<Value> {
+        let response = self.call(what, method, path, body).await?;
+        response.json().await.map_err(|e| format!("{what}: {e}"))
+    }
+
     pub async fn create_project(&self, slug: &str) -> ApiResult<Value> {
         let body = json!({"slug": slug, "title": format!("Load {slug}")});
-        json(
+        self.call_json(
             "create project",
-            self.request(reqwest::Method::POST, "/projects")
-                .json(&body)
-                .send()
-                .await,
+            reqwest::Method::POST,
+            "/projects",
+            Some(body),
         )
         .await
     }
 
+    pub async fn get_project(&self, slug: &str) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}");
+        self.call_json("get project", reqwest::Method::GET, &path, None)
+            .await
+    }
+
     pub async fn add_member(&self, slug: &str, user: &str, role: &str) -> ApiResult<()> {
         let path = format!("/projects/{slug}/members/{user}");
-        let sent = self
-            .request(reqwest::Method::PUT, &path)
-            .json(&json!({"role": role}))
-            .send()
-            .await;
-        checked("add member", sent).await.map(drop)
+        let body = json!({"role": role});
+        self.call("add member", reqwest::Method::PUT, &path, Some(body))
+            .await
+            .map(drop)
     }
 
     /// Uploads `body` (`size` bytes) as `filename`; returns the document.
@@ -98,16 +127,8 @@ impl Api {
     ) -> ApiResult<Value> {
         let part =
             reqwest::multipart::Part::stream_with_length(body, size).file_name(filename.to_owned());
-        let form = reqwest::multipart::Form::new().part("file", part);
-        let path = format!("/projects/{slug}/documents");
-        json(
-            "upload",
-            self.request(reqwest::Method::POST, &path)
-                .multipart(form)
-                .send()
-                .await,
-        )
-        .await
+        self.upload_form(slug, reqwest::multipart::Form::new().part("file", part))
+            .await
     }
 
     pub async fn upload_form(
@@ -116,33 +137,19 @@ impl Api {
         form: reqwest::multipart::Form,
     ) -> ApiResult<Value> {
         let path = format!("/projects/{slug}/documents");
-        json(
-            "upload",
-            self.request(reqwest::Method::POST, &path)
-                .multipart(form)
-                .send()
-                .await,
-        )
-        .await
-    }
-
-    pub async fn get_project(&self, slug: &str) -> ApiResult<Value> {
-        let path = format!("/projects/{slug}");
-        json(
-            "get project",
-            self.request(reqwest::Method::GET, &path).send().await,
-        )
-        .await
+        let sent = self
+            .request(reqwest::Method::POST, &path)
+            .multipart(form)
+            .send()
+            .await;
+        json("upload", sent).await
     }
 
     /// `GET /search?q=` (20 hits a page).
     pub async fn search(&self, q: &str) -> ApiResult<Value> {
         let path = format!("/search?limit=20&q={}", encode(q));
-        json(
-            "search",
-            self.request(reqwest::Method::GET, &path).send().await,
-        )
-        .await
+        self.call_json("search", reqwest::Method::GET, &path, None)
+            .await
     }
 
     pub async fn upload_bytes(
@@ -158,30 +165,22 @@ impl Api {
 
     pub async fn get_document(&self, slug: &str, id: &str) -> ApiResult<Value> {
         let path = format!("/projects/{slug}/documents/{id}");
-        json(
-            "get document",
-            self.request(reqwest::Method::GET, &path).send().await,
-        )
-        .await
+        self.call_json("get document", reqwest::Method::GET, &path, None)
+            .await
     }
 
     pub async fn list_documents(&self, slug: &str) -> ApiResult<Value> {
         let path = format!("/projects/{slug}/documents");
-        json(
-            "list documents",
-            self.request(reqwest::Method::GET, &path).send().await,
-        )
-        .await
+        self.call_json("list documents", reqwest::Method::GET, &path, None)
+            .await
     }
 
     pub async fn patch_title(&self, slug: &str, id: &str, title: &str) -> ApiResult<()> {
         let path = format!("/projects/{slug}/documents/{id}");
-        let sent = self
-            .request(reqwest::Method::PATCH, &path)
-            .json(&json!({"title": title}))
-            .send()
-            .await;
-        checked("patch title", sent).await.map(drop)
+        let body = json!({"title": title});
+        self.call("patch title", reqwest::Method::PATCH, &path, Some(body))
+            .await
+            .map(drop)
     }
 
     /// A new revision from a raw body (last writer wins: no `If-Match`).
@@ -197,12 +196,10 @@ impl Api {
 
     pub async fn put_acl(&self, slug: &str, id: &str, entries: Value) -> ApiResult<()> {
         let path = format!("/projects/{slug}/documents/{id}/acl");
-        let sent = self
-            .request(reqwest::Method::PUT, &path)
-            .json(&json!({"entries": entries}))
-            .send()
-            .await;
-        checked("put acl", sent).await.map(drop)
+        let body = json!({"entries": entries});
+        self.call("put acl", reqwest::Method::PUT, &path, Some(body))
+            .await
+            .map(drop)
     }
 
     /// Streams the latest content to nowhere; returns its length.
