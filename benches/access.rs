@@ -46,6 +46,7 @@ async fn fixture() -> Fixture {
         blob_backend: BlobBackend::Local,
         index: stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
         ws_limits: Default::default(),
+        previews: Default::default(),
     };
     let app = Application::build_with_pool(settings, pool.clone())
         .await

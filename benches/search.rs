@@ -280,6 +280,7 @@ async fn main() {
         blob_backend: BlobBackend::Local,
         index: worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
         ws_limits: Default::default(),
+        previews: Default::default(),
     };
     let blobs = BlobStore::from_settings(&settings).unwrap();
     let started = Instant::now();

@@ -137,6 +137,24 @@ test("history, restore and diff on the document page", async () => {
   await context.close();
 });
 
+test("search finds a word inside a file and highlights it", async () => {
+  const { context, page } = await signedIn("olga");
+  await page.goto(`${server.url}/projects/bridge`);
+  // Indexing is asynchronous: search again until the file is indexed.
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    await page.getByLabel("Search inside files").fill("bracketmount");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("#results h2").waitFor();
+    if ((await page.locator("#results mark").count()) > 0) break;
+    await page.waitForTimeout(250);
+  }
+  const mark = page.locator("#results mark").first();
+  assert.equal((await mark.textContent()).toLowerCase(), "bracketmount");
+  await page.locator("#results a", { hasText: "part_ascii" }).waitFor();
+  await shoot(page, "search");
+  await context.close();
+});
+
 test("a second browser sees a new upload live, with a toast", async () => {
   const { context: bobs, page: bob } = await signedIn("bob");
   await bob.goto(`${server.url}/projects/bridge`);

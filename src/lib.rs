@@ -16,6 +16,7 @@ pub mod index;
 pub mod live;
 pub mod permissions;
 pub mod policy;
+pub mod preview;
 pub mod projects;
 pub mod revisions;
 pub mod search;

@@ -47,6 +47,8 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub ws_limits: crate::live::Limits,
+    /// `STOCKAGE_PREVIEW_*`: the thumbnail worker and renderer budgets.
+    pub previews: crate::preview::store::Config,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +108,8 @@ impl Settings {
             })?,
             None => DEFAULT_MAX_UPLOAD_MB,
         };
+        let index = crate::index::worker::Config::from_env()?;
+        let previews = crate::preview::store::Config::from_env(index.isolation.clone())?;
         Ok(Self {
             database_url: Secret::new(
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -116,8 +120,9 @@ impl Settings {
             max_upload_mb,
             log_json: var("STOCKAGE_LOG_JSON").is_some_and(|v| v == "1"),
             blob_backend: BlobBackend::from_env()?,
-            index: crate::index::worker::Config::from_env()?,
+            index,
             ws_limits: ws_limits()?,
+            previews,
         })
     }
 }
@@ -186,6 +191,7 @@ mod tests {
             blob_backend: BlobBackend::Local,
             index: crate::index::worker::Config::new("stockage".into()),
             ws_limits: Default::default(),
+            previews: Default::default(),
         };
         let shown = format!("{settings:?}");
         assert!(

@@ -16,6 +16,7 @@ use crate::api::{self, AppState};
 use crate::auth::{self, Keys};
 use crate::blobs::BlobStore;
 use crate::live::Hub;
+use crate::preview::{self, Previews};
 use crate::settings::Settings;
 use crate::store::EventStore;
 use crate::{db, index, telemetry};
@@ -44,11 +45,21 @@ impl Application {
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::from_settings(&settings)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
+        let previews = Previews::new(blobs.clone(), settings.previews.clone());
+        if settings.previews.worker {
+            tokio::spawn(preview::worker::run(
+                store.pool().clone(),
+                previews.clone(),
+                Duration::from_millis(500),
+                stopping.clone(),
+            ));
+        }
         start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
         let state = web::Data::new(AppState {
             store,
             blobs,
             diffs: Default::default(),
+            previews,
             max_upload_bytes: settings.max_upload_mb * 1_000_000,
             keys: Keys::new(&settings.jwt_secret),
             metrics: telemetry::metrics_handle(),

@@ -102,18 +102,20 @@ pub async fn run(
     }
 }
 
-async fn run_while_leader(
+/// Waits until this process holds the cluster-wide lock named `name`,
+/// and returns the connection that holds it: the lock lasts while that
+/// connection lives (it is detached, so dropping it closes the session
+/// and releases the lock instead of returning it to the pool).
+pub async fn lead(
     pool: &PgPool,
-    projector: &dyn Projector,
+    name: &str,
     poll: Duration,
-) -> Result<(), RunnerError> {
-    // Detached: dropping it closes the session and so releases the lock,
-    // instead of returning a lock-holding connection to the pool.
+) -> Result<sqlx::PgConnection, sqlx::Error> {
     let mut lock_conn = pool.acquire().await?.detach();
     loop {
         let leader: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('projector:' || $1))")
-                .bind(projector.name())
+                .bind(name)
                 .fetch_one(&mut lock_conn)
                 .await?;
         if leader {
@@ -121,10 +123,16 @@ async fn run_while_leader(
         }
         tokio::time::sleep(poll).await;
     }
-    tracing::info!(
-        projector = projector.name(),
-        "running as this cluster's leader"
-    );
+    tracing::info!(projector = name, "running as this cluster's leader");
+    Ok(lock_conn)
+}
+
+async fn run_while_leader(
+    pool: &PgPool,
+    projector: &dyn Projector,
+    poll: Duration,
+) -> Result<(), RunnerError> {
+    let mut lock_conn = lead(pool, projector.name(), poll).await?;
     loop {
         catch_up(pool, projector).await?;
         // The lock lives as long as this connection; keep it alive.

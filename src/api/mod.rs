@@ -6,6 +6,7 @@ mod error;
 mod live;
 pub mod openapi;
 mod ops;
+mod previews;
 mod projects;
 mod revisions;
 mod search;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
     pub diffs: crate::diff::Cache,
+    pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
@@ -79,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(documents::routes)
                 .configure(acl::routes)
                 .configure(revisions::routes)
+                .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)
                 .route("/policy", web::get().to(ops::policy)),

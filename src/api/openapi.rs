@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, projects, revisions, search};
+use super::{acl, documents, live, ops, previews, projects, revisions, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use super::{acl, documents, live, ops, projects, revisions, search};
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
         revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
+        previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
     ),

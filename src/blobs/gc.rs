@@ -1,9 +1,11 @@
 //! Garbage collection: removes unfinished uploads and blobs that no event
 //! references, once they are older than a grace period (so an upload whose
-//! event is about to be appended is never collected).
+//! event is about to be appended is never collected). A thumbnail goes
+//! with its source blob, or when an older renderer made it.
 use std::time::Duration;
 
 use sqlx::PgPool;
+use stockage_events::Sha256;
 
 use super::{BlobError, BlobStore, Stored};
 
@@ -12,6 +14,7 @@ pub struct GcReport {
     pub scanned: usize,
     pub removed_uploads: usize,
     pub removed_blobs: usize,
+    pub removed_previews: usize,
     pub kept_young: usize,
 }
 
@@ -41,19 +44,28 @@ pub async fn collect(
                 report.removed_uploads += 1;
             }
             Stored::Blob { sha256, .. } => {
-                let referenced: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM events WHERE payload ? 'sha256' AND payload ->> 'sha256' = $1)",
-                )
-                .bind(sha256.as_str())
-                .fetch_one(pool)
-                .await?;
-                if !referenced {
+                if !referenced(pool, sha256).await? {
                     blobs.remove(&object).await?;
                     report.removed_blobs += 1;
+                }
+            }
+            Stored::Preview { source, name, .. } => {
+                if !crate::preview::store::is_current(name) || !referenced(pool, source).await? {
+                    blobs.remove(&object).await?;
+                    report.removed_previews += 1;
                 }
             }
         }
     }
     tracing::info!(?report, "blob garbage collection done");
     Ok(report)
+}
+
+async fn referenced(pool: &PgPool, sha256: &Sha256) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE payload ? 'sha256' AND payload ->> 'sha256' = $1)",
+    )
+    .bind(sha256.as_str())
+    .fetch_one(pool)
+    .await
 }

@@ -2,6 +2,7 @@
 //! filesystem by default, any S3-compatible server in production, memory
 //! in unit tests. Blobs live at `sha256/ab/cdef…`; uploads stream to
 //! `uploads/<uuid>` first and are moved to their address once hashed.
+//! Thumbnails live beside them at `previews/<source sha256>/<name>`.
 pub mod gc;
 mod upload;
 
@@ -28,6 +29,7 @@ use crate::settings::{BlobBackend, Settings};
 
 const BLOB_PREFIX: &str = "sha256";
 const UPLOAD_PREFIX: &str = "uploads";
+const PREVIEW_PREFIX: &str = "previews";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -70,6 +72,12 @@ pub enum Stored {
     Upload { key: String },
     /// A local multipart part file of an upload that never finished.
     LocalPart(std::path::PathBuf),
+    /// A thumbnail of the blob `source`.
+    Preview {
+        key: String,
+        source: Sha256,
+        name: String,
+    },
 }
 
 impl BlobStore {
@@ -164,6 +172,36 @@ impl BlobStore {
         }
     }
 
+    fn preview_path(&self, source: &Sha256, name: &str) -> Path {
+        self.path(&[PREVIEW_PREFIX, source.as_str(), name])
+    }
+
+    /// A stored thumbnail of `source`, if there is one.
+    pub async fn get_preview(
+        &self,
+        source: &Sha256,
+        name: &str,
+    ) -> Result<Option<Bytes>, BlobError> {
+        match self.inner.get(&self.preview_path(source, name)).await {
+            Ok(got) => Ok(Some(got.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Stores a thumbnail of `source` (whole, replacing any other).
+    pub async fn put_preview(
+        &self,
+        source: &Sha256,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), BlobError> {
+        self.inner
+            .put(&self.preview_path(source, name), bytes.into())
+            .await?;
+        Ok(())
+    }
+
     /// Reachability, for readiness checks.
     pub async fn check(&self) -> Result<(), BlobError> {
         let mut listing = self.inner.list(Some(&self.path(&[BLOB_PREFIX])));
@@ -171,16 +209,19 @@ impl BlobStore {
         Ok(())
     }
 
-    /// Every blob and unfinished upload, with its age.
+    /// Every blob, unfinished upload and thumbnail, with its age.
     pub async fn list(&self) -> Result<Vec<Listed>, BlobError> {
         let now = chrono::Utc::now();
         let mut out = Vec::new();
-        for prefix in [BLOB_PREFIX, UPLOAD_PREFIX] {
+        for prefix in [BLOB_PREFIX, UPLOAD_PREFIX, PREVIEW_PREFIX] {
             let mut listing = self.inner.list(Some(&self.path(&[prefix])));
             while let Some(meta) = listing.try_next().await? {
                 let key = meta.location.as_ref().to_owned();
-                let what = match (prefix, sha_of(&key)) {
-                    (BLOB_PREFIX, Some(sha256)) => Stored::Blob { key, sha256 },
+                let what = match (prefix, sha_of(&key), preview_of(&key)) {
+                    (BLOB_PREFIX, Some(sha256), _) => Stored::Blob { key, sha256 },
+                    (PREVIEW_PREFIX, _, Some((source, name))) => {
+                        Stored::Preview { key, source, name }
+                    }
                     _ => Stored::Upload { key },
                 };
                 let age = (now - meta.last_modified).to_std().unwrap_or_default();
@@ -196,7 +237,9 @@ impl BlobStore {
     /// Removes a listed object; one already gone is fine.
     pub async fn remove(&self, listed: &Listed) -> Result<(), BlobError> {
         match &listed.what {
-            Stored::Blob { key, .. } | Stored::Upload { key } => self.delete_key(key).await,
+            Stored::Blob { key, .. } | Stored::Upload { key } | Stored::Preview { key, .. } => {
+                self.delete_key(key).await
+            }
             Stored::LocalPart(file) => match std::fs::remove_file(file) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -270,6 +313,14 @@ fn sha_of(key: &str) -> Option<Sha256> {
     Sha256::parse(&format!("{head}{rest}")).ok()
 }
 
+/// `…/previews/<sha256>/<name>` → the source digest and the name.
+fn preview_of(key: &str) -> Option<(Sha256, String)> {
+    let mut parts = key.rsplit('/');
+    let name = parts.next()?;
+    let source = Sha256::parse(parts.next()?).ok()?;
+    (parts.next()? == PREVIEW_PREFIX).then(|| (source, name.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,7 +334,13 @@ mod tests {
             path.as_ref(),
             format!("tenant-a/sha256/ab/{}", &sha.as_str()[2..])
         );
-        assert_eq!(sha_of(path.as_ref()), Some(sha));
+        assert_eq!(sha_of(path.as_ref()), Some(sha.clone()));
         assert_eq!(sha_of("tenant-a/uploads/123"), None);
+        let preview = store.preview_path(&sha, "256-v1.png");
+        assert_eq!(
+            preview_of(preview.as_ref()),
+            Some((sha, "256-v1.png".into()))
+        );
+        assert_eq!(preview_of("tenant-a/uploads/123"), None);
     }
 }

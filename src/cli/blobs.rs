@@ -21,8 +21,13 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
     let blobs = BlobStore::from_settings(settings)?;
     let report = gc::collect(&pool, &blobs, grace).await?;
     println!(
-        "scanned {} objects: removed {} unfinished uploads and {} unreferenced blobs; {} younger than {:?} kept",
-        report.scanned, report.removed_uploads, report.removed_blobs, report.kept_young, grace
+        "scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",
+        report.scanned,
+        report.removed_uploads,
+        report.removed_blobs,
+        report.removed_previews,
+        report.kept_young,
+        grace
     );
     Ok(())
 }

@@ -3,6 +3,7 @@ mod archive;
 mod blobs;
 mod events;
 mod index;
+mod preview;
 mod projections;
 mod replay;
 mod serve;
@@ -56,6 +57,12 @@ enum Command {
         #[command(subcommand)]
         command: index::Command,
     },
+    /// Thumbnails (what the server runs in a child process).
+    #[command(hide = true)]
+    Preview {
+        #[command(subcommand)]
+        command: preview::Command,
+    },
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -71,6 +78,9 @@ pub fn main() -> anyhow::Result<()> {
     {
         return index::extract(kind, filename, *memory_bytes);
     }
+    if let Command::Preview { command } = &cli.command {
+        return preview::run(command);
+    }
     let settings = Settings::from_env()?;
     telemetry::init_logging(settings.log_json);
     let runtime = tokio::runtime::Runtime::new()?;
@@ -85,5 +95,6 @@ pub fn main() -> anyhow::Result<()> {
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
         Command::Index { command } => runtime.block_on(index::run(&settings, command)),
+        Command::Preview { .. } => unreachable!("handled before the settings are read"),
     }
 }

@@ -72,7 +72,8 @@ async fn in_child(
     filename: &str,
     bytes: Vec<u8>,
 ) -> Result<Indexed, ExtractError> {
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .args([
             "index",
             "extract",
@@ -83,15 +84,46 @@ async fn in_child(
         ])
         .arg("--memory-bytes")
         .arg(budget.memory_bytes.to_string())
-        .env("RUST_LOG", "off")
         // lopdf parses with rayon; one thread keeps the child's footprint small.
-        .env("RAYON_NUM_THREADS", "1")
+        .env("RAYON_NUM_THREADS", "1");
+    let output = run_child(command, "extractor", budget, bytes, MAX_OUTPUT)
+        .await
+        .map_err(|failure| match failure {
+            ChildFailure::OverTime => over_time(&budget),
+            ChildFailure::Stopped(why) => ExtractError::Budget(why),
+        })?;
+    serde_json::from_slice::<Result<Indexed, ExtractError>>(&output)
+        .map_err(|e| ExtractError::Budget(format!("the extractor's answer was unreadable: {e}")))?
+}
+
+/// Why a child produced no answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChildFailure {
+    /// Killed when its time was up.
+    OverTime,
+    /// It could not start, crashed, or ran out of memory.
+    Stopped(String),
+}
+
+/// Runs `command` (this program in a child mode, named `what` in
+/// messages) with `bytes` on its stdin, and returns what it printed on
+/// stdout (at most `max_output` bytes), killing it past `budget.time`.
+/// Shared by extraction and preview rendering.
+pub async fn run_child(
+    mut command: tokio::process::Command,
+    what: &str,
+    budget: Budget,
+    bytes: Vec<u8>,
+    max_output: u64,
+) -> Result<Vec<u8>, ChildFailure> {
+    let mut child = command
+        .env("RUST_LOG", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| ExtractError::Budget(format!("the extractor could not start: {e}")))?;
+        .map_err(|e| ChildFailure::Stopped(format!("the {what} could not start: {e}")))?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
     let run = async {
@@ -101,33 +133,32 @@ async fn in_child(
             drop(stdin);
         };
         let mut output = Vec::new();
-        let mut limited = stdout.take(MAX_OUTPUT);
+        let mut limited = stdout.take(max_output);
         let (_, read) = tokio::join!(feed, limited.read_to_end(&mut output));
         read.map(|_| output)
     };
     let output = match tokio::time::timeout(budget.time, run).await {
         Ok(Ok(output)) => output,
-        Ok(Err(e)) => return Err(ExtractError::Budget(format!("reading the extractor: {e}"))),
+        Ok(Err(e)) => return Err(ChildFailure::Stopped(format!("reading the {what}: {e}"))),
         Err(_) => {
             let _ = child.kill().await;
-            return Err(over_time(&budget));
+            return Err(ChildFailure::OverTime);
         }
     };
     let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
         Ok(Ok(status)) => status,
         _ => {
             let _ = child.kill().await;
-            return Err(over_time(&budget));
+            return Err(ChildFailure::OverTime);
         }
     };
     if !status.success() || output.is_empty() {
-        return Err(ExtractError::Budget(format!(
-            "the extractor stopped ({status}): over its memory budget of {} MB or crashed",
+        return Err(ChildFailure::Stopped(format!(
+            "the {what} stopped ({status}): over its memory budget of {} MB or crashed",
             budget.memory_bytes / 1_000_000
         )));
     }
-    serde_json::from_slice::<Result<Indexed, ExtractError>>(&output)
-        .map_err(|e| ExtractError::Budget(format!("the extractor's answer was unreadable: {e}")))?
+    Ok(output)
 }
 
 /// The child's side: lowers its own address-space limit, reads the file

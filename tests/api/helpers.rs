@@ -66,6 +66,17 @@ pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
         blob_backend: backend.settings(),
         index: test_index_config(),
         ws_limits: stockage::live::Limits::default(),
+        previews: test_preview_config(),
+    }
+}
+
+/// Previews as a server has them: rendered in child processes.
+pub fn test_preview_config() -> stockage::preview::store::Config {
+    stockage::preview::store::Config {
+        isolation: stockage::index::isolate::Isolation::Process(
+            env!("CARGO_BIN_EXE_stockage").into(),
+        ),
+        ..Default::default()
     }
 }
 
@@ -256,7 +267,11 @@ impl TestApp {
             .iter()
             .filter(|o| matches!(o.what, stockage::blobs::Stored::Blob { .. }))
             .count();
-        (blobs, listed.len() - blobs)
+        let previews = listed
+            .iter()
+            .filter(|o| matches!(o.what, stockage::blobs::Stored::Preview { .. }))
+            .count();
+        (blobs, listed.len() - blobs - previews)
     }
 
     pub async fn event_count(&self) -> i64 {

@@ -15,6 +15,7 @@ mod indexing;
 mod live;
 mod live_nodes;
 mod permissions;
+mod previews;
 mod projections;
 mod projects;
 mod replay_cli;

@@ -29,8 +29,8 @@ export async function documentPage(main, slug, id) {
       item("Last change", `${doc.updated_by}, ${when(doc.updated_at)}`),
       item("Tags", doc.tags.length ? doc.tags.join(", ") : "none"),
       item("SHA-256", h("code", {}, doc.sha256)),
-      doc.index_status ? item("Indexing", doc.index_status + (doc.index_error ? ` (${doc.index_error})` : "")) : null,
-      doc.keywords?.length ? item("Keywords", doc.keywords.map((k) => h("span", { class: "tag" }, typeof k === "string" ? k : k.term))) : null,
+      doc.index_status ? item("Indexing", doc.index_status + (doc.index_reason ? ` (${doc.index_reason})` : "")) : null,
+      doc.keywords?.length ? item("Keywords", doc.keywords.map((k) => h("span", { class: "tag" }, k))) : null,
       item("Your access", `${mine.permission} — ${mine.because}`));
     const actions = h("div", { class: "row" },
       h("button", { type: "button", onclick: () => download(`${base}/content`, doc.filename) }, "Download"),

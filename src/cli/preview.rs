@@ -1,0 +1,41 @@
+use std::time::Duration;
+
+use anyhow::Context;
+use stockage_events::FileKind;
+
+use crate::preview::{Size, isolate};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Render one file read from stdin; print a status byte and the PNG
+    /// (what the server runs in a child process, within a memory limit).
+    Render {
+        #[arg(long = "type")]
+        kind: String,
+        #[arg(long)]
+        size: String,
+        #[arg(long)]
+        memory_bytes: u64,
+        #[arg(long)]
+        timeout_ms: u64,
+    },
+}
+
+/// `preview render` needs no settings, database or logging.
+pub fn run(command: &Command) -> anyhow::Result<()> {
+    let Command::Render {
+        kind,
+        size,
+        memory_bytes,
+        timeout_ms,
+    } = command;
+    let kind = FileKind::parse(kind).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let size = Size::parse(Some(size)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    isolate::child_main(
+        kind,
+        size,
+        *memory_bytes,
+        Duration::from_millis(*timeout_ms),
+    )
+    .context("rendering")
+}
