@@ -49,25 +49,6 @@ fn append(stream_id: Uuid) -> Append {
     }
 }
 
-/// One event-shaped row, inserted and committed on its own.
-async fn raw_insert(pool: &PgPool, position: i64) {
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query(
-        "INSERT INTO raw_events (position, event_id, stream_id, stream_version, project_id, event_type,
-             schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
-         VALUES ($1, $2, $3, 1, $3, 'MemberAdded', 1, $4, 'bench', $2, NULL, now(), $5, $5)",
-    )
-    .bind(position)
-    .bind(Uuid::now_v7())
-    .bind(Uuid::now_v7())
-    .bind(serde_json::json!({"user_id": "bench", "role": "viewer"}))
-    .bind([7u8; 32].as_slice())
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-}
-
 /// Runs `iters` operations split over `writers` concurrent tasks.
 async fn concurrently<F, Fut>(iters: u64, writers: u64, op: F) -> Duration
 where
@@ -94,11 +75,8 @@ where
 fn benches(c: &mut Criterion) {
     let rt = Runtime::new().unwrap();
     let pool = rt.block_on(fresh_database());
-    rt.block_on(
-        sqlx::query("CREATE TABLE raw_events (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
-            .execute(&pool),
-    )
-    .unwrap();
+    rt.block_on(stockage_load::raw::create_table(&pool))
+        .unwrap();
     let store = rt.block_on(async {
         EventStore::start(pool.clone(), stockage_projections::inline_projectors())
     });
@@ -129,7 +107,11 @@ fn benches(c: &mut Criterion) {
                 concurrently(iters, writers, move |_| {
                     let pool = pool.clone();
                     let position = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    async move { raw_insert(&pool, position).await }
+                    async move {
+                        stockage_load::raw::insert_one(&pool, position)
+                            .await
+                            .unwrap()
+                    }
                 })
             })
         });

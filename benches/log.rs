@@ -6,19 +6,11 @@
 //! `cargo bench --bench log`; writes `target/bench/log.md`.
 use std::time::Instant;
 
-use futures_util::TryStreamExt;
 use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase;
 use stockage::audit::{archive, verify};
-use stockage_events::{
-    Event, FileKind, GENESIS_HASH, RecordedEvent, SCHEMA_VERSION, Sha256, canonical_bytes,
-    chain_hash,
-};
+use stockage_load::raw::scan_rate;
 use stockage_projections::{inline_projectors, rebuild};
-use time::OffsetDateTime;
-use uuid::Uuid;
-
-const EDITS_PER_DOCUMENT: usize = 9;
 
 async fn database(name: &str) -> (String, PgPool) {
     let server = std::env::var("DATABASE_URL")
@@ -26,85 +18,6 @@ async fn database(name: &str) -> (String, PgPool) {
     let url = format!("{}/{name}", server.rsplit_once('/').unwrap().0);
     let _ = sqlx::Postgres::drop_database(&url).await;
     (url.clone(), stockage::db::connect(&url).await.unwrap())
-}
-
-/// Documents, each added then retitled nine times, in one project.
-fn generate(total: usize) -> Vec<RecordedEvent> {
-    let project = Uuid::now_v7();
-    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-    let mut prev = GENESIS_HASH;
-    let mut events = Vec::with_capacity(total);
-    let mut stream = Uuid::nil();
-    let mut version = 0;
-    for n in 0..total {
-        let event = if n % (EDITS_PER_DOCUMENT + 1) == 0 {
-            stream = Uuid::now_v7();
-            version = 0;
-            Event::DocumentAdded {
-                title: format!("Part {n}"),
-                filename: format!("part-{n}.stl"),
-                kind: FileKind::Stl,
-                content_type: "model/stl".into(),
-                size: 1_000 + n as u64,
-                sha256: Sha256::from_digest([(n % 251) as u8; 32]),
-                tags: vec!["bench".into()],
-            }
-        } else {
-            Event::DocumentMetadataChanged {
-                title: Some(format!("Part {n}")),
-                tags: None,
-            }
-        };
-        version += 1;
-        let mut recorded = RecordedEvent {
-            position: n as i64 + 1,
-            event_id: Uuid::now_v7(),
-            stream_id: stream,
-            stream_version: version,
-            project_id: project,
-            event_type: event.event_type().into(),
-            schema_version: SCHEMA_VERSION,
-            payload: event.payload(),
-            actor: "bench".into(),
-            correlation_id: Uuid::now_v7(),
-            causation_id: None,
-            recorded_at: now,
-            prev_hash: prev,
-            hash: GENESIS_HASH,
-        };
-        recorded.hash = chain_hash(&prev, &canonical_bytes(&recorded));
-        prev = recorded.hash;
-        events.push(recorded);
-    }
-    events
-}
-
-async fn insert(pool: &PgPool, events: &[RecordedEvent]) {
-    for batch in events.chunks(10_000) {
-        let col = |f: fn(&RecordedEvent) -> Vec<u8>| batch.iter().map(f).collect::<Vec<_>>();
-        sqlx::query(
-            "INSERT INTO events SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[],
-                 $6::text[], $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
-                 $13::bytea[], $14::bytea[])",
-        )
-        .bind(batch.iter().map(|e| e.position).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.event_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.stream_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.stream_version).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.project_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.event_type.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.schema_version).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.causation_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.recorded_at).collect::<Vec<_>>())
-        .bind(col(|e| e.prev_hash.to_vec()))
-        .bind(col(|e| e.hash.to_vec()))
-        .execute(pool)
-        .await
-        .unwrap();
-    }
 }
 
 #[tokio::main]
@@ -115,7 +28,9 @@ async fn main() {
         .unwrap_or(1_000_000);
     let (url, pool) = database("stockage_bench_log").await;
     let started = Instant::now();
-    insert(&pool, &generate(total)).await;
+    stockage_load::generate::fill(&pool, total, 9)
+        .await
+        .unwrap();
     eprintln!(
         "generated and inserted {total} events in {:.1?}",
         started.elapsed()
@@ -123,14 +38,8 @@ async fn main() {
     let rate = |started: Instant| total as f64 / started.elapsed().as_secs_f64();
     let mut rows = Vec::new();
 
-    let started = Instant::now();
-    let scanned = sqlx::query("SELECT * FROM events ORDER BY position")
-        .fetch(&pool)
-        .try_fold(0u64, |n, _| async move { Ok(n + 1) })
-        .await
-        .unwrap();
+    let (scanned, scan) = scan_rate(&pool, "events").await.unwrap();
     assert_eq!(scanned as usize, total);
-    let scan = rate(started);
     rows.push(("raw sequential scan (baseline)", scan));
 
     let started = Instant::now();

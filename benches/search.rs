@@ -222,28 +222,7 @@ async fn corpus(pool: &PgPool, blobs: &BlobStore, total: usize) -> Vec<String> {
 
 async fn insert(pool: &PgPool, events: &[RecordedEvent]) {
     for batch in events.chunks(10_000) {
-        sqlx::query(
-            "INSERT INTO events SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[],
-                 $6::text[], $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
-                 $13::bytea[], $14::bytea[])",
-        )
-        .bind(batch.iter().map(|e| e.position).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.event_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.stream_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.stream_version).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.project_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.event_type.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.schema_version).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.causation_id).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.recorded_at).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.prev_hash.to_vec()).collect::<Vec<_>>())
-        .bind(batch.iter().map(|e| e.hash.to_vec()).collect::<Vec<_>>())
-        .execute(pool)
-        .await
-        .unwrap();
+        stockage_load::generate::insert(pool, batch).await.unwrap();
     }
 }
 

@@ -40,16 +40,18 @@ pub async fn execute<A: Aggregate>(
     }
 }
 
-/// The aggregate's current state and what the command would append.
+/// The aggregate's current state (from the state this node kept, plus the
+/// stream's events after it) and what the command would append.
 pub async fn decide<A: Aggregate>(
     store: &EventStore,
     stream_id: Uuid,
     command: A::Command,
 ) -> Result<(A, Vec<stockage_events::Event>), ApiError> {
-    let mut state = A::default();
-    for recorded in store.read_stream(stream_id).await? {
+    let mut state: A = store.cached_state(stream_id).unwrap_or_default();
+    for recorded in store.read_stream_after(stream_id, state.version()).await? {
         state = state.evolve(&recorded.event().map_err(ApiError::internal)?);
     }
+    store.cache_state(stream_id, state.clone());
     let events = state.decide(command)?;
     Ok((state, events))
 }

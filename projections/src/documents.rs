@@ -138,4 +138,12 @@ impl Projector for DocumentsProjector {
             | Event::MemberRemoved { .. } => Ok(()),
         }
     }
+
+    async fn apply_page(
+        &self,
+        conn: &mut PgConnection,
+        page: &[(&RecordedEvent, Event)],
+    ) -> Result<(), ProjectionError> {
+        crate::documents_page::apply_page(conn, page).await
+    }
 }

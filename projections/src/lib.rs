@@ -5,6 +5,7 @@
 
 mod acl;
 mod documents;
+mod documents_page;
 pub mod log;
 mod projects;
 pub mod rebuild;
@@ -71,6 +72,20 @@ pub trait Projector: Send + Sync {
         recorded: &RecordedEvent,
         event: &Event,
     ) -> Result<(), ProjectionError>;
+
+    /// Applies a page of consecutive events, leaving the same rows as
+    /// `apply` on each in turn. Rebuilds use it; a projector that can fold
+    /// a page into a few set-based statements overrides it.
+    async fn apply_page(
+        &self,
+        conn: &mut PgConnection,
+        page: &[(&RecordedEvent, Event)],
+    ) -> Result<(), ProjectionError> {
+        for (recorded, event) in page {
+            self.apply(conn, recorded, event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Every inline projector, in the order they run.
@@ -81,6 +96,23 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
     ]
+}
+
+/// Runs each projector on a page of consecutive events (projector by
+/// projector: each owns its tables, so none sees another's writes).
+pub async fn apply_page_all<'a>(
+    projectors: &[Box<dyn Projector>],
+    conn: &mut PgConnection,
+    events: impl IntoIterator<Item = &'a RecordedEvent>,
+) -> Result<(), ProjectionError> {
+    let page = events
+        .into_iter()
+        .map(|recorded| Ok((recorded, recorded.event()?)))
+        .collect::<Result<Vec<_>, ProjectionError>>()?;
+    for projector in projectors {
+        projector.apply_page(conn, &page).await?;
+    }
+    Ok(())
 }
 
 /// Runs each projector on one event.

@@ -81,6 +81,23 @@ pub async fn read_stream(
     Ok(rows.into_iter().map(RecordedEvent::from).collect())
 }
 
+/// The events of one stream after `version`, in stream order.
+pub async fn read_stream_after(
+    conn: &mut PgConnection,
+    stream_id: Uuid,
+    version: i64,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(stream_id)
+        .bind(version)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(RecordedEvent::from).collect())
+}
+
 /// The position of the newest event, 0 for an empty log.
 pub async fn head(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT coalesce(max(position), 0)::bigint FROM events")

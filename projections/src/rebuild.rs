@@ -2,15 +2,16 @@
 //! their own, comparing them with the live ones, and swapping them in.
 use sqlx::{PgPool, Postgres, Transaction};
 
-use crate::{ProjectionError, Projector, apply_all, log};
+use crate::{ProjectionError, Projector, apply_page_all, log};
 
-const PAGE: i64 = 1_000;
+/// Events read and applied per statement round: projectors fold a page.
+const PAGE: i64 = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RebuildError {
     #[error("schema name {0:?} must be lowercase letters, digits and '_'")]
     BadSchema(String),
-    #[error("at position {position}: {source}")]
+    #[error("in the page from position {position}: {source}")]
     Projection {
         position: i64,
         source: ProjectionError,
@@ -93,14 +94,12 @@ async fn replay_page(
     // Only the fresh tables are visible while projecting, so a projector
     // can never touch the live ones.
     exec(tx, format!("SET LOCAL search_path TO {schema}")).await?;
-    for event in &events {
-        apply_all(projectors, tx, event)
-            .await
-            .map_err(|source| RebuildError::Projection {
-                position: event.position,
-                source,
-            })?;
-    }
+    apply_page_all(projectors, tx, &events)
+        .await
+        .map_err(|source| RebuildError::Projection {
+            position: events[0].position,
+            source,
+        })?;
     exec(tx, "SET LOCAL search_path TO public".to_owned()).await?;
     Ok(Some(last))
 }

@@ -27,6 +27,47 @@ impl Projector for RevisionsProjector {
         recorded: &RecordedEvent,
         event: &Event,
     ) -> Result<(), ProjectionError> {
+        self.apply_page(conn, &[(recorded, event.clone())]).await
+    }
+
+    /// New revisions of the page in one insert, then its labels in order
+    /// (a label names a revision that exists by then).
+    async fn apply_page(
+        &self,
+        conn: &mut PgConnection,
+        page: &[(&RecordedEvent, Event)],
+    ) -> Result<(), ProjectionError> {
+        let rows: Vec<Row> = page.iter().filter_map(|(r, e)| Row::of(r, e)).collect();
+        if !rows.is_empty() {
+            insert(conn, &rows).await?;
+        }
+        for (recorded, event) in page {
+            if let Event::RevisionLabeled { revision, label } = event {
+                sqlx::query("UPDATE document_revisions SET label = $3 WHERE document_id = $1 AND revision = $2")
+                    .bind(recorded.stream_id)
+                    .bind(*revision as i32)
+                    .bind(label)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A revision row, from the events that make one.
+struct Row<'a> {
+    recorded: &'a RecordedEvent,
+    revision: i32,
+    filename: &'a str,
+    content_type: &'a str,
+    size: i64,
+    sha256: &'a str,
+    restored_from: Option<i32>,
+}
+
+impl<'a> Row<'a> {
+    fn of(recorded: &'a RecordedEvent, event: &'a Event) -> Option<Self> {
         let (revision, filename, content_type, size, sha256, restored_from) = match event {
             Event::DocumentAdded {
                 filename,
@@ -56,36 +97,40 @@ impl Projector for RevisionsProjector {
                 content_type,
                 size,
                 sha256,
-                Some(*restored_from),
+                Some(*restored_from as i32),
             ),
-            Event::RevisionLabeled { revision, label } => {
-                sqlx::query("UPDATE document_revisions SET label = $3 WHERE document_id = $1 AND revision = $2")
-                    .bind(recorded.stream_id)
-                    .bind(*revision as i32)
-                    .bind(label)
-                    .execute(conn)
-                    .await?;
-                return Ok(());
-            }
-            _ => return Ok(()),
+            _ => return None,
         };
-        sqlx::query(
-            "INSERT INTO document_revisions (document_id, revision, project_id, filename, content_type, size,
-                 sha256, added_by, created_at, restored_from, label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL)",
-        )
-        .bind(recorded.stream_id)
-        .bind(revision as i32)
-        .bind(recorded.project_id)
-        .bind(filename)
-        .bind(content_type)
-        .bind(i64::try_from(*size).unwrap_or(i64::MAX))
-        .bind(sha256.as_str())
-        .bind(&recorded.actor)
-        .bind(recorded.recorded_at)
-        .bind(restored_from.map(|r| r as i32))
-        .execute(conn)
-        .await?;
-        Ok(())
+        Some(Row {
+            recorded,
+            revision: revision as i32,
+            filename,
+            content_type,
+            size: i64::try_from(*size).unwrap_or(i64::MAX),
+            sha256: sha256.as_str(),
+            restored_from,
+        })
     }
+}
+
+async fn insert(conn: &mut PgConnection, rows: &[Row<'_>]) -> Result<(), ProjectionError> {
+    sqlx::query(
+        "INSERT INTO document_revisions (document_id, revision, project_id, filename, content_type, size,
+             sha256, added_by, created_at, restored_from, label)
+         SELECT *, NULL FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::bigint[],
+             $7::text[], $8::text[], $9::timestamptz[], $10::int[])",
+    )
+    .bind(rows.iter().map(|r| r.recorded.stream_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.revision).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recorded.project_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.filename).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.content_type).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.size).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.sha256).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recorded.actor.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.recorded.recorded_at).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.restored_from).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -25,7 +25,7 @@ pub enum DomainError {
 
 /// A consistency boundary with its own stream: folded from its events,
 /// deciding new ones.
-pub trait Aggregate: Default {
+pub trait Aggregate: Default + Clone + Send + Sync + 'static {
     type Command: Clone;
     fn evolve(self, event: &stockage_events::Event) -> Self;
     fn decide(&self, command: Self::Command) -> Result<Vec<stockage_events::Event>, DomainError>;

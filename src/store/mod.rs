@@ -1,6 +1,7 @@
 //! The event store: an append-only log in PostgreSQL with a gapless global
 //! position, per-stream optimistic concurrency and a hash chain. Appends
 //! from concurrent callers are group-committed by one writer task.
+mod states;
 mod writer;
 
 use std::sync::Arc;
@@ -59,6 +60,7 @@ struct Pending {
 pub struct EventStore {
     pool: PgPool,
     sender: mpsc::Sender<Pending>,
+    states: Arc<states::States>,
 }
 
 impl EventStore {
@@ -67,7 +69,11 @@ impl EventStore {
     pub fn start(pool: PgPool, projectors: Vec<Box<dyn Projector>>) -> Self {
         let (sender, receiver) = mpsc::channel(4_096);
         tokio::spawn(writer::run(pool.clone(), Arc::new(projectors), receiver));
-        Self { pool, sender }
+        Self {
+            pool,
+            sender,
+            states: Arc::default(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -87,6 +93,24 @@ impl EventStore {
 
     pub async fn read_stream(&self, stream_id: Uuid) -> Result<Vec<RecordedEvent>, sqlx::Error> {
         log::read_stream(&mut *self.pool.acquire().await?, stream_id).await
+    }
+
+    /// The events of a stream after `version` (0: all of them).
+    pub async fn read_stream_after(
+        &self,
+        stream_id: Uuid,
+        version: i64,
+    ) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+        log::read_stream_after(&mut *self.pool.acquire().await?, stream_id, version).await
+    }
+
+    /// The folded state of a stream at some version, if this node kept one.
+    pub fn cached_state<S: Clone + Send + Sync + 'static>(&self, stream_id: Uuid) -> Option<S> {
+        self.states.get(stream_id)
+    }
+
+    pub fn cache_state<S: Clone + Send + Sync + 'static>(&self, stream_id: Uuid, state: S) {
+        self.states.put(stream_id, state)
     }
 
     pub async fn read_after(

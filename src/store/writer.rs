@@ -1,7 +1,9 @@
 //! Group commit: the writer takes every append waiting in its queue and
 //! writes them in one transaction: one version lookup, one multi-row
-//! insert, the inline projectors, one commit. An append the projectors
-//! refuse (a duplicate slug, say) is taken out and the rest retried, so one
+//! insert, the inline projectors over the whole batch (a few set-based
+//! statements), one commit. If the projectors refuse the batch, it is
+//! written again one event at a time to find the append they refuse (a
+//! duplicate slug, say), which is taken out and the rest retried, so one
 //! bad command never sinks its neighbours.
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +13,9 @@ use sqlx::{Acquire, PgConnection, PgPool, Postgres};
 use stockage_events::{
     GENESIS_HASH, Hash, RecordedEvent, SCHEMA_VERSION, canonical_bytes, chain_hash,
 };
-use stockage_projections::{ProjectionError, Projector, apply_all, log::APPEND_LOCK};
+use stockage_projections::{
+    ProjectionError, Projector, apply_all, apply_page_all, log::APPEND_LOCK,
+};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -91,8 +95,10 @@ async fn write_batch(
     appends: &[&Append],
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut refused: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
+    let mut one_by_one = false;
     loop {
-        match try_batch(conn, projectors, appends, &mut refused).await? {
+        match try_batch(conn, projectors, appends, &mut refused, one_by_one).await? {
+            Attempt::OneByOne => one_by_one = true,
             Attempt::Committed(mut recorded) => {
                 let outcomes = refused
                     .into_iter()
@@ -123,6 +129,8 @@ enum Attempt {
     Committed(Vec<Vec<RecordedEvent>>),
     /// This append broke a read-model rule; nothing was committed.
     Refused { index: usize, error: AppendError },
+    /// The projectors refused the batch as a whole; nothing was committed.
+    OneByOne,
 }
 
 async fn try_batch(
@@ -130,6 +138,7 @@ async fn try_batch(
     projectors: &[Box<dyn Projector>],
     appends: &[&Append],
     refused: &mut [Option<AppendError>],
+    one_by_one: bool,
 ) -> Result<Attempt, sqlx::Error> {
     let mut tx = conn.begin().await?;
     let live = |i: &usize| refused[*i].is_none();
@@ -185,6 +194,15 @@ async fn try_batch(
     }
 
     insert_and_notify(&mut tx, recorded.iter().flatten()).await?;
+    if !one_by_one {
+        return match apply_page_all(projectors, &mut tx, recorded.iter().flatten()).await {
+            Ok(()) => {
+                tx.commit().await?;
+                Ok(Attempt::Committed(recorded))
+            }
+            Err(_) => Ok(Attempt::OneByOne),
+        };
+    }
     for (index, events) in recorded.iter().enumerate() {
         for event in events {
             match apply_all(projectors, &mut tx, event).await {

@@ -1,0 +1,255 @@
+//! Typed calls to the Stockage HTTP API, each returning an error that says
+//! which call failed and with what status.
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+pub type ApiResult<T> = Result<T, String>;
+
+async fn checked(
+    what: &str,
+    response: reqwest::Result<reqwest::Response>,
+) -> ApiResult<reqwest::Response> {
+    let response = response.map_err(|e| format!("{what}: {e}"))?;
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    Err(format!("{what}: {status} {body}"))
+}
+
+async fn json(what: &str, response: reqwest::Result<reqwest::Response>) -> ApiResult<Value> {
+    checked(what, response)
+        .await?
+        .json()
+        .await
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+impl Api {
+    pub fn new(http: reqwest::Client, base: &str, token: String) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    /// The same server and connection pool, as another user.
+    pub fn as_user(&self, token: String) -> Self {
+        Self::new(self.http.clone(), &self.base, token)
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    /// Sends `body` (if any) as JSON; the response when it is a success.
+    async fn call(
+        &self,
+        what: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> ApiResult<reqwest::Response> {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        checked(what, request.send().await).await
+    }
+
+    async fn call_json(
+        &self,
+        what: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> ApiResult<Value> {
+        let response = self.call(what, method, path, body).await?;
+        response.json().await.map_err(|e| format!("{what}: {e}"))
+    }
+
+    pub async fn create_project(&self, slug: &str) -> ApiResult<Value> {
+        let body = json!({"slug": slug, "title": format!("Load {slug}")});
+        self.call_json(
+            "create project",
+            reqwest::Method::POST,
+            "/projects",
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn get_project(&self, slug: &str) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}");
+        self.call_json("get project", reqwest::Method::GET, &path, None)
+            .await
+    }
+
+    pub async fn add_member(&self, slug: &str, user: &str, role: &str) -> ApiResult<()> {
+        let path = format!("/projects/{slug}/members/{user}");
+        let body = json!({"role": role});
+        self.call("add member", reqwest::Method::PUT, &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// Uploads `body` (`size` bytes) as `filename`; returns the document.
+    pub async fn upload(
+        &self,
+        slug: &str,
+        filename: &str,
+        body: reqwest::Body,
+        size: u64,
+    ) -> ApiResult<Value> {
+        let part =
+            reqwest::multipart::Part::stream_with_length(body, size).file_name(filename.to_owned());
+        self.upload_form(slug, reqwest::multipart::Form::new().part("file", part))
+            .await
+    }
+
+    pub async fn upload_form(
+        &self,
+        slug: &str,
+        form: reqwest::multipart::Form,
+    ) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}/documents");
+        let sent = self
+            .request(reqwest::Method::POST, &path)
+            .multipart(form)
+            .send()
+            .await;
+        json("upload", sent).await
+    }
+
+    /// `GET /search?q=` (20 hits a page).
+    pub async fn search(&self, q: &str) -> ApiResult<Value> {
+        let path = format!("/search?limit=20&q={}", encode(q));
+        self.call_json("search", reqwest::Method::GET, &path, None)
+            .await
+    }
+
+    pub async fn upload_bytes(
+        &self,
+        slug: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> ApiResult<Value> {
+        let size = bytes.len() as u64;
+        self.upload(slug, filename, reqwest::Body::from(bytes), size)
+            .await
+    }
+
+    pub async fn get_document(&self, slug: &str, id: &str) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}/documents/{id}");
+        self.call_json("get document", reqwest::Method::GET, &path, None)
+            .await
+    }
+
+    pub async fn list_documents(&self, slug: &str) -> ApiResult<Value> {
+        let path = format!("/projects/{slug}/documents");
+        self.call_json("list documents", reqwest::Method::GET, &path, None)
+            .await
+    }
+
+    pub async fn patch_title(&self, slug: &str, id: &str, title: &str) -> ApiResult<()> {
+        let path = format!("/projects/{slug}/documents/{id}");
+        let body = json!({"title": title});
+        self.call("patch title", reqwest::Method::PATCH, &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// A new revision from a raw body (last writer wins: no `If-Match`).
+    pub async fn put_content(&self, slug: &str, id: &str, bytes: Vec<u8>) -> ApiResult<()> {
+        let path = format!("/projects/{slug}/documents/{id}/content");
+        let sent = self
+            .request(reqwest::Method::PUT, &path)
+            .body(bytes)
+            .send()
+            .await;
+        checked("put content", sent).await.map(drop)
+    }
+
+    pub async fn put_acl(&self, slug: &str, id: &str, entries: Value) -> ApiResult<()> {
+        let path = format!("/projects/{slug}/documents/{id}/acl");
+        let body = json!({"entries": entries});
+        self.call("put acl", reqwest::Method::PUT, &path, Some(body))
+            .await
+            .map(drop)
+    }
+
+    /// Streams the latest content to nowhere; returns its length.
+    pub async fn download(&self, slug: &str, id: &str) -> ApiResult<u64> {
+        let path = format!("/projects/{slug}/documents/{id}/content");
+        let response = checked(
+            "download",
+            self.request(reqwest::Method::GET, &path).send().await,
+        )
+        .await?;
+        let mut stream = response.bytes_stream();
+        let mut total = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk: Bytes = chunk.map_err(|e| format!("download: {e}"))?;
+            total += chunk.len() as u64;
+        }
+        Ok(total)
+    }
+}
+
+/// Percent-encodes everything but ASCII letters and digits.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A PDF of exactly `size` bytes, streamed in 1 MB chunks, its bytes
+/// fixed by `mark` (distinct marks give distinct blobs).
+pub fn pdf_stream(size: u64, mark: u64) -> reqwest::Body {
+    const CHUNK: u64 = 1_000_000;
+    let header = Bytes::from(format!("%PDF-1.4 {mark}\n"));
+    let fill = Bytes::from(vec![b'a' + (mark % 26) as u8; CHUNK as usize]);
+    let mut left = size.saturating_sub(header.len() as u64);
+    let rest = std::iter::from_fn(move || {
+        let n = left.min(CHUNK);
+        left -= n;
+        (n > 0).then(|| Ok::<_, std::io::Error>(fill.slice(..n as usize)))
+    });
+    reqwest::Body::wrap_stream(futures_util::stream::iter(
+        std::iter::once(Ok(header)).chain(rest),
+    ))
+}
+
+/// A small PDF whose bytes depend on `mark`.
+pub fn small_pdf(mark: u64, size: usize) -> Vec<u8> {
+    let mut bytes = format!("%PDF-1.4 {mark}\n").into_bytes();
+    bytes.resize(size.max(bytes.len()), b'a' + (mark % 26) as u8);
+    bytes
+}
