@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::LiveEvent;
 
 const PAGE: i64 = 500;
+const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct Feed {
     pool: PgPool,
@@ -23,8 +24,6 @@ pub struct Feed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
     #[error("the node is shutting down")]
     Closed,
 }
@@ -53,7 +52,16 @@ impl Feed {
     pub async fn next(&mut self) -> Result<Vec<Arc<LiveEvent>>, FeedError> {
         loop {
             if self.catching_up {
-                let (events, last) = self.read_page().await?;
+                // The log is the truth: a database that is briefly away
+                // (a restart) delays the catch-up, it does not end it.
+                let (events, last) = match self.read_page().await {
+                    Ok(page) => page,
+                    Err(error) => {
+                        tracing::warn!(%error, after = self.after, "catch-up read failed; retrying");
+                        tokio::time::sleep(RETRY).await;
+                        continue;
+                    }
+                };
                 match last {
                     Some(last) => {
                         self.after = last;
@@ -84,7 +92,7 @@ impl Feed {
     }
 
     /// The next page of the log, and the last position it covered.
-    async fn read_page(&self) -> Result<(Vec<Arc<LiveEvent>>, Option<i64>), FeedError> {
+    async fn read_page(&self) -> Result<(Vec<Arc<LiveEvent>>, Option<i64>), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let filter = Filter {
             project_id: Some(self.project_id),
