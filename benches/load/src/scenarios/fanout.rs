@@ -2,7 +2,8 @@
 //! `GET /api/v1/projects/{slug}/ws`, while the owner retitles a document
 //! M times; each frame's latency is from the event's `recorded_at` (taken
 //! just before its insert and commit, on this machine's clock) to its
-//! arrival. Beside the bare broadcast of the same run (no database).
+//! arrival. Beside the bare broadcast of the same run (no database). The
+//! server's peak RSS growth covers connecting and serving the subscribers.
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -10,6 +11,7 @@ use stockage_load::api::small_pdf;
 use stockage_load::broadcast::connect_many;
 use stockage_load::drive::Outcome;
 use stockage_load::report::Row;
+use stockage_load::rss;
 use time::OffsetDateTime;
 
 use super::Ctx;
@@ -51,6 +53,7 @@ pub async fn run(ctx: &Ctx, bare: &[(usize, f64)]) -> anyhow::Result<Vec<Row>> {
     let messages = messages(ctx);
     let mut rows = Vec::new();
     for (round, &subscribers) in counts(ctx).iter().enumerate() {
+        let idle = ctx.pid.map(rss::reset_peak);
         let sockets = connect_many(&url, subscribers)
             .await
             .map_err(anyhow::Error::msg)?;
@@ -124,8 +127,11 @@ pub async fn run(ctx: &Ctx, bare: &[(usize, f64)]) -> anyhow::Result<Vec<Row>> {
         if subscribers == 1_000 {
             row = row.target("p99 < 50 ms", p99 < 50.0 && total.errors == 0);
         }
+        // The server's memory with every subscriber connected and served.
+        let grew = ctx.pid.zip(idle).map(|(pid, idle)| rss::peak(pid) - idle);
         rows.push(
             row.latency(latency)
+                .rss_growth(grew)
                 .errors(total.errors)
                 .note(total.first_error.unwrap_or_default()),
         );
