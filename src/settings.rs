@@ -90,8 +90,19 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_MAX_UPLOAD_MB: u64 = 150;
 
-fn var(name: &str) -> Option<String> {
+/// An environment variable, unset when empty.
+pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A whole-number environment variable, `default` when unset.
+pub(crate) fn number(name: &str, default: u64) -> anyhow::Result<u64> {
+    match var(name) {
+        Some(raw) => raw
+            .parse()
+            .with_context(|| format!("{name}={raw:?} is not a whole number")),
+        None => Ok(default),
+    }
 }
 
 impl Settings {

@@ -5,19 +5,7 @@ use anyhow::Context;
 
 use super::isolate::{Budget, Isolation};
 use super::worker::Config;
-
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn number(name: &str, default: u64) -> anyhow::Result<u64> {
-    match var(name) {
-        Some(raw) => raw
-            .parse()
-            .with_context(|| format!("{name}={raw:?} is not a whole number")),
-        None => Ok(default),
-    }
-}
+use crate::settings::{number, var};
 
 impl Config {
     /// Defaults, extracting in child processes of `program`.
