@@ -4,6 +4,8 @@
 use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType, ETag, EntityTag};
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use crate::api::ApiError;
+
 struct Asset {
     path: &'static str,
     content_type: &'static str,
@@ -72,22 +74,19 @@ async fn shell() -> HttpResponse {
 
 /// Assets change only with the binary, so a tag of the build's version
 /// and the file's length is enough for revalidation.
-async fn asset(request: HttpRequest, path: web::Path<String>) -> HttpResponse {
+async fn asset(request: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let Some(asset) = ASSETS.iter().find(|a| a.path == path.as_str()) else {
-        return HttpResponse::NotFound()
-            .content_type(ContentType::plaintext())
-            .body("no such file");
+        return Err(ApiError::NotFound(format!(
+            "the UI has no file {:?}",
+            path.as_str()
+        )));
     };
     let tag = EntityTag::new_strong(format!(
         "{}-{:x}",
         env!("CARGO_PKG_VERSION"),
         fingerprint(asset.body)
     ));
-    let fresh = request
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim() == tag.to_string());
+    let fresh = crate::api::content::matches_etag(&request, &tag.to_string());
     let mut response = if fresh {
         HttpResponse::NotModified()
     } else {
@@ -98,9 +97,9 @@ async fn asset(request: HttpRequest, path: web::Path<String>) -> HttpResponse {
         .insert_header(CacheControl(vec![CacheDirective::NoCache]))
         .insert_header(("X-Content-Type-Options", "nosniff"));
     if fresh {
-        return response.finish();
+        return Ok(response.finish());
     }
-    response.content_type(asset.content_type).body(asset.body)
+    Ok(response.content_type(asset.content_type).body(asset.body))
 }
 
 /// FNV-1a: a cheap, stable fingerprint of an embedded file.

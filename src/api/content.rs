@@ -78,7 +78,8 @@ fn disposition(filename: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
-fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
+/// Whether `If-None-Match` names `etag` (or `*`).
+pub(crate) fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
     req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

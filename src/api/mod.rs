@@ -1,6 +1,6 @@
 //! The HTTP API: routes, shared state and the request-level middleware.
 mod acl;
-mod content;
+pub(crate) mod content;
 mod documents;
 mod error;
 mod live;

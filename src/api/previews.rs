@@ -82,15 +82,7 @@ pub async fn preview(
         size.pixels(),
         marker.map(|m| format!("-{m}")).unwrap_or_default()
     );
-    let matched = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(str::trim)
-                .any(|tag| tag == etag || tag == "*")
-        });
+    let matched = super::content::matches_etag(&req, &etag);
     let mut response = if matched {
         HttpResponse::NotModified()
     } else {
