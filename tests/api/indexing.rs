@@ -1,4 +1,3 @@
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -7,11 +6,11 @@ use sqlx::PgPool;
 use stockage::index::isolate::{self, Budget, Isolation};
 use stockage::index::{ExtractError, worker};
 use stockage_events::FileKind;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::helpers::{
-    ADMIN, SECRET, TestApp, database_url, fixture, settings, spawn_app, test_index_config,
+    ADMIN, TestApp, database_url, fixture, spawn_app, spawn_app_configured, test_index_config,
 };
+use crate::processes::ServerProcess;
 
 fn child() -> Isolation {
     Isolation::Process(env!("CARGO_BIN_EXE_stockage").into())
@@ -131,36 +130,6 @@ async fn the_time_and_memory_budgets_stop_the_extractor_not_the_server() {
     );
 }
 
-/// A `stockage serve` process of our own, so it can be killed.
-async fn serve(pool: &PgPool, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
-    let data_dir = std::env::temp_dir().join(format!("stockage-index-{}", uuid::Uuid::new_v4()));
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stockage"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url(pool).await)
-        .env("STOCKAGE_BIND", "127.0.0.1:0")
-        .env("STOCKAGE_DATA_DIR", &data_dir)
-        .env("STOCKAGE_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
-                return rest.trim_end_matches('/').to_owned();
-            }
-        }
-        panic!("the server exited before listening");
-    })
-    .await
-    .expect("the server starts within 30 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, address)
-}
-
 /// The database sessions holding the search projector's leadership.
 async fn leaders(pool: &PgPool) -> Vec<i32> {
     sqlx::query_scalar(
@@ -187,13 +156,13 @@ async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: imp
 async fn one_process_runs_the_projector_and_another_takes_over_when_it_dies(pool: PgPool) {
     // Nodes share one blob store.
     let dir = std::env::temp_dir().join(format!("stockage-duo-{}", uuid::Uuid::new_v4()));
-    let shared = [("STOCKAGE_DATA_DIR", dir.to_str().unwrap())];
-    let (mut first, first_address) = serve(&pool, &shared).await;
+    let url = database_url(&pool).await;
+    let mut first = ServerProcess::start(&url, &dir).await;
     until("a leader", || async { leaders(&pool).await.len() == 1 }).await;
     let old = leaders(&pool).await[0];
-    let (_second, second_address) = serve(&pool, &shared).await;
-    let a = TestApp::attach(pool.clone(), first_address);
-    let b = TestApp::attach(pool.clone(), second_address);
+    let second = ServerProcess::start(&url, &dir).await;
+    let a = TestApp::attach(pool.clone(), first.address.clone());
+    let b = TestApp::attach(pool.clone(), second.address.clone());
     a.create_project("duo").await;
     let doc = b.add("duo", ADMIN, "blueprint.pdf", "Before", "").await;
     assert_eq!(
@@ -202,7 +171,7 @@ async fn one_process_runs_the_projector_and_another_takes_over_when_it_dies(pool
     );
     assert_eq!(leaders(&pool).await, [old], "exactly one leader, the first");
 
-    first.kill().await.unwrap();
+    first.child.kill().await.unwrap();
     let killed = Instant::now();
     until("a new leader", || async {
         leaders(&pool).await.iter().any(|pid| *pid != old)
@@ -236,10 +205,12 @@ async fn head(pool: &PgPool) -> i64 {
 async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(pool: PgPool) {
     // Uploads go through a server that does no indexing at all.
     let dir = std::env::temp_dir().join(format!("stockage-restart-{}", uuid::Uuid::new_v4()));
-    let mut quiet = settings(dir.clone(), crate::helpers::Backend::Local);
-    quiet.index.projector = false;
-    quiet.index.workers = 0;
-    let writer = spawn_with(pool.clone(), quiet).await;
+    let writer = spawn_app_configured(pool.clone(), |quiet| {
+        quiet.data_dir = dir.clone();
+        quiet.index.projector = false;
+        quiet.index.workers = 0;
+    })
+    .await;
     writer.create_project("restart").await;
     let names = [
         "blueprint.pdf",
@@ -260,11 +231,11 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
 
     // A first indexer, killed as soon as its projector has caught up,
     // whatever its workers have done by then.
-    let blob_dir = dir.to_str().unwrap();
-    let (mut first, _) = serve(
-        &pool,
+    let url = database_url(&pool).await;
+    let mut first = ServerProcess::start_with(
+        &url,
+        &dir,
         &[
-            ("STOCKAGE_DATA_DIR", blob_dir),
             ("STOCKAGE_INDEX_WORKERS", "1"),
             ("STOCKAGE_INDEX_TIMEOUT_SECS", "1"),
         ],
@@ -284,7 +255,7 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
         },
     )
     .await;
-    first.kill().await.unwrap();
+    first.child.kill().await.unwrap();
     let states: Vec<(String, i64)> = sqlx::query_as(
         "SELECT status, count(*) FROM search_documents GROUP BY status ORDER BY status",
     )
@@ -334,9 +305,11 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
     // The restart: it resumes from the checkpoint and the pending rows.
     let mut config = test_index_config();
     config.isolation = worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()).isolation;
-    let mut full = settings(dir, crate::helpers::Backend::Local);
-    full.index = config;
-    let app = spawn_with(pool.clone(), full).await;
+    let app = spawn_app_configured(pool.clone(), |full| {
+        full.data_dir = dir;
+        full.index = config;
+    })
+    .await;
     let end = head(&pool).await;
     until("the catch-up after the restart", || async {
         checkpoint(&pool).await == end
@@ -382,13 +355,4 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
     assert_eq!(found("quokka").await, 1);
     assert_eq!(found("bracketmount").await, 0);
     assert_eq!(found("turbineblade").await, 1);
-}
-
-async fn spawn_with(pool: PgPool, settings: stockage::settings::Settings) -> TestApp {
-    let app = stockage::startup::Application::build_with_pool(settings, pool.clone())
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    TestApp::attach(pool, address)
 }

@@ -16,6 +16,15 @@ impl ServerProcess {
     /// Starts a server on a free port against `database_url`, with blobs
     /// under `data_dir`, and waits until it listens.
     pub async fn start(database_url: &str, data_dir: &std::path::Path) -> Self {
+        Self::start_with(database_url, data_dir, &[]).await
+    }
+
+    /// The same, with more environment variables for the server.
+    pub async fn start_with(
+        database_url: &str,
+        data_dir: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stockage"))
             .arg("serve")
             .env("DATABASE_URL", database_url)
@@ -23,6 +32,7 @@ impl ServerProcess {
             .env("STOCKAGE_DATA_DIR", data_dir)
             .env("STOCKAGE_JWT_SECRET", SECRET)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
