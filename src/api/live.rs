@@ -3,12 +3,11 @@
 //! caller may read.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use sqlx::Acquire;
 use stockage_projections::log::{self, Filter};
 
 use super::{ApiError, AppState};
 use crate::auth::{self, AuthUser};
-use crate::live::{EventItem, LiveEvent, Viewer, run_session};
+use crate::live::{EventItem, LiveEvent, Viewer, run_session, snapshot};
 use crate::projects;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -68,11 +67,7 @@ pub async fn list(
     let project = projects::membership(state.pool(), &slug, &user.id)
         .await?
         .project;
-    let mut conn = state.pool().acquire().await?;
-    let mut tx = conn.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = snapshot(state.pool()).await?;
     let mut viewer = Viewer::load(&mut tx, project.id, &user.id)
         .await
         .map_err(ApiError::internal)?;
@@ -118,24 +113,20 @@ pub async fn subscribe(
     let project = projects::membership(state.pool(), &slug, &user.id)
         .await?
         .project;
-    let mut conn = state.pool().acquire().await?;
-    let mut tx = conn.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = snapshot(state.pool()).await?;
     let viewer = Viewer::load(&mut tx, project.id, &user.id)
         .await
         .map_err(ApiError::internal)?;
     tx.commit().await?;
-    drop(conn);
     let head = viewer.as_of();
     let after = match query.after {
+        None => head,
         Some(after) if after > head => {
             return Err(ApiError::BadRequest(format!(
                 "after={after} is past the newest event ({head})"
             )));
         }
-        after => after.map_or(Ok(head), |a| position(Some(a)))?,
+        after => position(after)?,
     };
     let (response, session, messages) =
         actix_ws::handle(&request, body).map_err(|e| ApiError::BadRequest(e.to_string()))?;

@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, watch};
 pub use feed::Feed;
 pub use message::{EventItem, LiveEvent};
 pub use session::{Limits, run_session};
-pub use viewer::Viewer;
+pub use viewer::{Viewer, snapshot};
 
 /// Live events kept for subscribers that fall behind; one that falls
 /// further behind reads the rest from the log.

@@ -4,7 +4,7 @@
 //! hides a document hides its very next event.
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use stockage_events::{Event, Permission, Principal, Role, UserId};
 use uuid::Uuid;
 
@@ -30,10 +30,20 @@ pub enum ViewerError {
     Corrupt(String),
 }
 
+/// A read-only REPEATABLE READ transaction: the viewer, the log head and
+/// any log page read in it all describe the same moment.
+pub async fn snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 impl Viewer {
     /// Loads the user's role and the project's ACL entries as of the
-    /// connection's snapshot; run it in a REPEATABLE READ transaction so
-    /// the head read here matches the state.
+    /// connection's snapshot; run it in a [`snapshot`] so the head read here
+    /// matches the state.
     pub async fn load(
         conn: &mut PgConnection,
         project_id: Uuid,
