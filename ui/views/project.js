@@ -114,14 +114,25 @@ function documentTable(slug, items) {
       h("td", { class: "hide-narrow" }, doc.tags.map((t) => h("span", { class: "tag" }, t)))))));
 }
 
+// Object URLs of previews already fetched, by path: a revision's preview
+// never changes, so a list refreshed by a live event reuses them.
+const previews = new Map();
+
+function previewUrl(path) {
+  if (!previews.has(path)) {
+    previews.set(path, blob(path).then(({ blob: image, response }) =>
+      response.headers.get("content-type")?.startsWith("image/") ? URL.createObjectURL(image) : null));
+    previews.get(path).catch(() => previews.delete(path));
+  }
+  return previews.get(path);
+}
+
 // The server's preview when it has one; the type's badge otherwise.
 export function thumbnail(slug, doc, size = 128, cls = "thumb") {
   const badge = h("span", { class: "type", "aria-label": `${doc.type.toUpperCase()} file` }, doc.type.toUpperCase());
   const path = `/projects/${encodeURIComponent(slug)}/documents/${doc.id}/revisions/${doc.revision}/preview?size=${size}`;
-  blob(path).then(({ blob: image, response }) => {
-    if (!response.headers.get("content-type")?.startsWith("image/")) return;
-    const img = h("img", { class: cls, alt: `Preview of ${doc.title}`, src: URL.createObjectURL(image) });
-    badge.replaceWith(img);
+  previewUrl(path).then((src) => {
+    if (src) badge.replaceWith(h("img", { class: cls, alt: `Preview of ${doc.title}`, src }));
   }, () => {});
   return badge;
 }
