@@ -9,42 +9,6 @@ use stockage_events::Sha256;
 use super::{header, picture, preview, save, upload};
 use crate::helpers::{ADMIN, fixture, spawn_app};
 
-fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for byte in bytes {
-            crc ^= u32::from(*byte);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    for (kind, data) in [
-        (
-            &b"IHDR"[..],
-            [
-                &width.to_be_bytes()[..],
-                &height.to_be_bytes(),
-                &[8, 6, 0, 0, 0],
-            ]
-            .concat(),
-        ),
-        (b"IEND", Vec::new()),
-    ] {
-        let chunk = [kind, &data].concat();
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        png.extend_from_slice(&chunk);
-        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    }
-    png
-}
-
 /// Files that pass the upload policy but cannot be drawn.
 fn hostile() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     let mut truncated = fixture("model.glb");
@@ -62,7 +26,11 @@ fn hostile() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     nan_stl.extend_from_slice(&[0xff; 48]);
     nan_stl.extend_from_slice(&[0, 0]);
     vec![
-        ("huge.png", png_claiming(100_000, 100_000), "placeholder"),
+        (
+            "huge.png",
+            fixture("hostile/huge_dimensions.png"),
+            "placeholder",
+        ),
         (
             "external.gltf",
             serde_json::to_vec(&external).unwrap(),
