@@ -95,6 +95,14 @@ pub(crate) fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A whole number above zero, `default` when unset.
+fn positive(name: &str, default: u64) -> anyhow::Result<u64> {
+    match number(name, default)? {
+        0 => anyhow::bail!("{name}=0 must be a positive whole number"),
+        n => Ok(n),
+    }
+}
+
 /// A whole-number environment variable, `default` when unset.
 pub(crate) fn number(name: &str, default: u64) -> anyhow::Result<u64> {
     match var(name) {
@@ -113,12 +121,7 @@ impl Settings {
             Some(secret) => Secret::new(secret),
             None => development_secret(&data_dir)?,
         };
-        let max_upload_mb = match var("STOCKAGE_MAX_UPLOAD_MB") {
-            Some(raw) => raw.parse().ok().filter(|mb| *mb > 0).with_context(|| {
-                format!("STOCKAGE_MAX_UPLOAD_MB={raw:?} is not a positive whole number")
-            })?,
-            None => DEFAULT_MAX_UPLOAD_MB,
-        };
+        let max_upload_mb = positive("STOCKAGE_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)?;
         let index = crate::index::worker::Config::from_env()?;
         let previews = crate::preview::store::Config::from_env(index.isolation.clone())?;
         Ok(Self {
@@ -139,14 +142,11 @@ impl Settings {
 }
 
 fn ws_limits() -> anyhow::Result<crate::live::Limits> {
-    let mut limits = crate::live::Limits::default();
-    if let Some(raw) = var("STOCKAGE_WS_QUEUE") {
-        limits.queue =
-            raw.parse().ok().filter(|n| *n > 0).with_context(|| {
-                format!("STOCKAGE_WS_QUEUE={raw:?} is not a positive whole number")
-            })?;
-    }
-    Ok(limits)
+    let defaults = crate::live::Limits::default();
+    Ok(crate::live::Limits {
+        queue: positive("STOCKAGE_WS_QUEUE", defaults.queue as u64)? as usize,
+        ..defaults
+    })
 }
 
 /// Reads, or creates once, a random secret under the data directory so a

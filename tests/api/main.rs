@@ -21,6 +21,7 @@ mod projects;
 mod replay_cli;
 mod revisions;
 mod search;
+mod settings;
 mod slow_files;
 mod storage;
 mod ui;
