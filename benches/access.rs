@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sqlx::migrate::MigrateDatabase;
-use stockage::access::{self, Need};
-use stockage::auth::Keys;
+use stockage::documents::{projects, queries as documents};
+use stockage::env::Secret;
+use stockage::identity::Keys;
+use stockage::permissions::gate::{self as access, Need};
 use stockage::permissions::{AclEntry, effective};
-use stockage::settings::{BlobBackend, Secret, Settings};
+use stockage::settings::Settings;
 use stockage::startup::Application;
-use stockage::{documents, projects};
 use stockage_events::{Permission, Principal, Role, UserId};
 use tokio::runtime::Runtime;
 
@@ -35,19 +36,12 @@ async fn fixture() -> Fixture {
     );
     let _ = sqlx::Postgres::drop_database(&url).await;
     let pool = stockage::db::connect(&url).await.unwrap();
-    let settings = Settings {
-        database_url: Secret::new(url),
-        bind: "127.0.0.1:0".into(),
-        data_dir: std::env::temp_dir()
-            .join(format!("stockage-bench-access-{}", std::process::id())),
-        jwt_secret: Secret::new(SECRET.into()),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: BlobBackend::Local,
-        index: stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
-        ws_limits: Default::default(),
-        previews: Default::default(),
-    };
+    let mut settings = Settings::with_defaults(
+        std::env::temp_dir().join(format!("stockage-bench-access-{}", std::process::id())),
+        SECRET,
+        env!("CARGO_BIN_EXE_stockage").into(),
+    );
+    settings.database_url = Secret::new(url);
     let app = Application::build_with_pool(settings, pool.clone())
         .await
         .unwrap();

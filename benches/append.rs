@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase;
-use stockage::store::{Append, EventStore, Expected};
 use stockage_events::{Event, EventMeta, NewEvent, Role, UserId};
+use stockage_store::{Append, EventStore, Expected};
 use tokio::runtime::Runtime;
 use uuid::Uuid;
 

@@ -7,7 +7,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgba, RgbaImage};
 use sha2::Digest;
-use stockage::diff::{self, Side};
+use stockage::versions::diff::{self, Side};
 use stockage_events::{FileKind, Sha256};
 
 fn side(kind: FileKind, bytes: Vec<u8>) -> Side {

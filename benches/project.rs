@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sqlx::migrate::MigrateDatabase;
 use stockage_load::generate::LogGenerator;
-use stockage_projections::{apply_all, inline_projectors};
+use stockage_projections::inline_projectors;
+use stockage_store::apply_all;
 use tokio::runtime::Runtime;
 
 fn benches(c: &mut Criterion) {

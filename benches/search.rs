@@ -13,16 +13,17 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use sqlx::PgPool;
 use sqlx::migrate::MigrateDatabase;
-use stockage::blobs::BlobStore;
-use stockage::index::isolate::Isolation;
-use stockage::index::{rebuild as reindex, worker};
+use stockage::search::index::SearchProjector;
+use stockage::search::index::isolate::Isolation;
+use stockage::search::index::{rebuild as reindex, worker};
 use stockage::search::{self, SearchFilter};
-use stockage::settings::{BlobBackend, Secret, Settings};
+use stockage::settings::Settings;
+use stockage::storage::BlobStore;
 use stockage_events::{
     Event, FileKind, GENESIS_HASH, Permission, Principal, ProjectSlug, RecordedEvent, Role,
     SCHEMA_VERSION, UserId, canonical_bytes, chain_hash,
 };
-use stockage_projections::{SearchProjector, inline_projectors, rebuild, runner};
+use stockage_projections::{inline_projectors, rebuild, runner};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -228,7 +229,8 @@ async fn insert(pool: &PgPool, events: &[RecordedEvent]) {
 
 /// Runs the workers until nothing is pending; documents per second.
 async fn extract_all(pool: &PgPool, blobs: &BlobStore, isolation: Isolation, total: usize) -> f64 {
-    let mut config = worker::Config::new(env!("CARGO_BIN_EXE_stockage").into());
+    let mut config =
+        stockage::search::index::IndexConfig::new(env!("CARGO_BIN_EXE_stockage").into());
     config.isolation = isolation;
     config.poll = Duration::from_millis(20);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -270,19 +272,12 @@ async fn main() {
     let pool = stockage::db::connect(&url).await.unwrap();
     let data_dir =
         std::env::temp_dir().join(format!("stockage-bench-search-{}", std::process::id()));
-    let settings = Settings {
-        database_url: Secret::new(url.clone()),
-        bind: "127.0.0.1:0".into(),
-        data_dir: data_dir.clone(),
-        jwt_secret: Secret::new("bench".into()),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: BlobBackend::Local,
-        index: worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()),
-        ws_limits: Default::default(),
-        previews: Default::default(),
-    };
-    let blobs = BlobStore::from_settings(&settings).unwrap();
+    let settings = Settings::with_defaults(
+        data_dir.clone(),
+        "bench",
+        env!("CARGO_BIN_EXE_stockage").into(),
+    );
+    let blobs = BlobStore::open(&settings.storage).unwrap();
     let started = Instant::now();
     let vocab = corpus(&pool, &blobs, total).await;
     let last = rebuild::rebuild(&pool, &inline_projectors(), "bench_search", |_, _| {})

@@ -1,27 +1,33 @@
 #![forbid(unsafe_code)]
 //! Stockage: a secure, versioned, event-sourced document store.
+//!
+//! Layers point one way: `api` (HTTP) → the service folders → `domain`
+//! and the crates (`stockage-store`, `stockage-projections`,
+//! `stockage-events`, `stockage-extract`). See docs/layout.md.
 
-pub mod access;
+// The HTTP layer and the program around the services.
 pub mod api;
-pub mod audit;
-pub mod auth;
-pub mod blobs;
 pub mod cli;
-pub mod commands;
-pub mod db;
-pub mod diff;
+pub mod startup;
+
+// The services.
+pub mod audit;
 pub mod documents;
-pub mod domain;
-pub mod index;
+pub mod identity;
 pub mod live;
 pub mod permissions;
-pub mod policy;
 pub mod preview;
-pub mod projects;
-pub mod revisions;
+pub mod retention;
 pub mod search;
+pub mod storage;
+pub mod versions;
+
+// What they share.
+pub mod db;
+pub mod domain;
+pub mod env;
+pub mod error;
+pub mod isolate;
+pub mod paging;
 pub mod settings;
-pub mod startup;
-pub mod store;
 pub mod telemetry;
-pub mod ui;

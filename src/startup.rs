@@ -8,18 +8,19 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use sqlx::PgPool;
-use stockage_projections::{Projector, SearchProjector, runner};
+use stockage_projections::runner;
+use stockage_store::{EventStore, Projector};
 use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
-use crate::auth::{self, Keys};
-use crate::blobs::BlobStore;
+use crate::identity::Keys;
 use crate::live::Hub;
 use crate::preview::{self, Previews};
+use crate::search::index::{self, IndexConfig, SearchProjector};
 use crate::settings::Settings;
-use crate::store::EventStore;
-use crate::{db, index, telemetry};
+use crate::storage::BlobStore;
+use crate::{db, telemetry};
 
 pub struct Application {
     port: u16,
@@ -43,7 +44,7 @@ impl Application {
         let (shutdown, stopping) = watch::channel(false);
         let live = Hub::start(pool.clone(), stopping.clone());
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
-        let blobs = BlobStore::from_settings(&settings)?;
+        let blobs = BlobStore::open(&settings.storage)?;
         tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
         let previews = Previews::new(blobs.clone(), settings.previews.clone());
         if settings.previews.worker {
@@ -60,11 +61,11 @@ impl Application {
             blobs,
             diffs: Default::default(),
             previews,
-            max_upload_bytes: settings.max_upload_mb * 1_000_000,
-            keys: Keys::new(&settings.jwt_secret),
+            max_upload_bytes: settings.storage.max_upload_bytes,
+            keys: Keys::new(&settings.auth.jwt_secret),
             metrics: telemetry::metrics_handle(),
             live,
-            ws_limits: settings.ws_limits,
+            live_limits: settings.live,
             shutdown: stopping,
         });
         let server = HttpServer::new(move || {
@@ -73,7 +74,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(api::routes)
-                .wrap(from_fn(auth::lift_query_token))
+                .wrap(from_fn(api::auth::lift_query_token))
         })
         .listen(listener)?
         .disable_signals()
@@ -132,7 +133,7 @@ async fn stop_signal() {
 fn start_indexing(
     pool: &PgPool,
     blobs: &BlobStore,
-    config: &index::worker::Config,
+    config: &IndexConfig,
     stopped: watch::Receiver<bool>,
 ) {
     if config.projector {
@@ -156,7 +157,7 @@ async fn collect_garbage(pool: PgPool, blobs: BlobStore) {
     loop {
         every.tick().await;
         if let Err(error) =
-            crate::blobs::gc::collect(&pool, &blobs, Duration::from_secs(3_600)).await
+            crate::retention::gc::collect(&pool, &blobs, Duration::from_secs(3_600)).await
         {
             tracing::warn!(%error, "blob garbage collection failed; will retry");
         }

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::types::{FileKind, Permission, Principal, ProjectSlug, Role, Sha256, UserId};
+use crate::content::{FileKind, Sha256};
+use crate::types::{Permission, Principal, ProjectSlug, Role, UserId};
 
 /// The schema version written with every new event. Older versions are
 /// upcast in [`Event::decode`] so stored events stay readable forever.

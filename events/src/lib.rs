@@ -4,11 +4,13 @@
 #![forbid(unsafe_code)]
 
 mod chain;
+mod content;
 mod envelope;
 mod event;
 mod types;
 
 pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, verify_chain};
+pub use content::{FileKind, Sha256};
 pub use envelope::{EventMeta, NewEvent, RecordedEvent};
 pub use event::{DecodeError, Event, SCHEMA_VERSION};
-pub use types::{FileKind, ParseError, Permission, Principal, ProjectSlug, Role, Sha256, UserId};
+pub use types::{ParseError, Permission, Principal, ProjectSlug, Role, UserId};

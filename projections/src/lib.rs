@@ -1,92 +1,22 @@
-//! Read models derived from the event log, and the machinery that keeps
-//! them: the projector trait, the catch-up runner for asynchronous
-//! projectors, and rebuilding read models from position 0.
+//! The read models derived from the event log: one projector per set of
+//! tables, the runner that keeps asynchronous consumers behind the log,
+//! and rebuilding read models from position 0. The log itself is the
+//! `stockage-store` crate's; this crate only reads it.
 #![forbid(unsafe_code)]
 
 mod acl;
 mod documents;
 mod documents_page;
-pub mod log;
 mod projects;
 pub mod rebuild;
 mod revisions;
 pub mod runner;
-mod search;
-
-use async_trait::async_trait;
-use sqlx::PgConnection;
-use stockage_events::{DecodeError, Event, RecordedEvent};
 
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
-pub use search::SearchProjector;
-
-/// How a projector is kept up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Runs inside the append transaction: the API reads its own writes.
-    Inline,
-    /// Runs behind the log with a checkpoint; must be replay-safe.
-    Async,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProjectionError {
-    /// The event contradicts a read-model invariant (e.g. a duplicate
-    /// slug); inline, this rejects the append that carried it.
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    #[error("database error while projecting: {0}")]
-    Database(#[source] sqlx::Error),
-}
-
-impl From<sqlx::Error> for ProjectionError {
-    fn from(error: sqlx::Error) -> Self {
-        let unique = error
-            .as_database_error()
-            .filter(|db| db.is_unique_violation())
-            .map(|db| db.constraint().unwrap_or("unique").to_owned());
-        match unique {
-            Some(constraint) => ProjectionError::Conflict(format!("{constraint} already taken")),
-            None => ProjectionError::Database(error),
-        }
-    }
-}
-
-/// Turns events into rows of the tables it owns. Projectors use unqualified
-/// table names, so a rebuild can point them at fresh tables through
-/// `search_path`.
-#[async_trait]
-pub trait Projector: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn kind(&self) -> Kind;
-    /// The tables this projector owns, and nothing else writes.
-    fn tables(&self) -> &'static [&'static str];
-    async fn apply(
-        &self,
-        conn: &mut PgConnection,
-        recorded: &RecordedEvent,
-        event: &Event,
-    ) -> Result<(), ProjectionError>;
-
-    /// Applies a page of consecutive events, leaving the same rows as
-    /// `apply` on each in turn. Rebuilds use it; a projector that can fold
-    /// a page into a few set-based statements overrides it.
-    async fn apply_page(
-        &self,
-        conn: &mut PgConnection,
-        page: &[(&RecordedEvent, Event)],
-    ) -> Result<(), ProjectionError> {
-        for (recorded, event) in page {
-            self.apply(conn, recorded, event).await?;
-        }
-        Ok(())
-    }
-}
+pub use stockage_store::{Kind, ProjectionError, Projector};
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
@@ -96,34 +26,4 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
     ]
-}
-
-/// Runs each projector on a page of consecutive events (projector by
-/// projector: each owns its tables, so none sees another's writes).
-pub async fn apply_page_all<'a>(
-    projectors: &[Box<dyn Projector>],
-    conn: &mut PgConnection,
-    events: impl IntoIterator<Item = &'a RecordedEvent>,
-) -> Result<(), ProjectionError> {
-    let page = events
-        .into_iter()
-        .map(|recorded| Ok((recorded, recorded.event()?)))
-        .collect::<Result<Vec<_>, ProjectionError>>()?;
-    for projector in projectors {
-        projector.apply_page(conn, &page).await?;
-    }
-    Ok(())
-}
-
-/// Runs each projector on one event.
-pub async fn apply_all(
-    projectors: &[Box<dyn Projector>],
-    conn: &mut PgConnection,
-    recorded: &RecordedEvent,
-) -> Result<(), ProjectionError> {
-    let event = recorded.event()?;
-    for projector in projectors {
-        projector.apply(conn, recorded, &event).await?;
-    }
-    Ok(())
 }

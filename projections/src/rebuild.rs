@@ -2,7 +2,7 @@
 //! their own, comparing them with the live ones, and swapping them in.
 use sqlx::{PgPool, Postgres, Transaction};
 
-use crate::{ProjectionError, Projector, apply_page_all, log};
+use stockage_store::{ProjectionError, Projector, apply_page_all, log};
 
 /// Events read and applied per statement round: projectors fold a page.
 const PAGE: i64 = 5_000;
@@ -104,7 +104,8 @@ async fn replay_page(
     Ok(Some(last))
 }
 
-/// Tables whose rows differ between `public` and `schema` (as multisets).
+/// Tables whose rows differ between `public` and `schema` (as multisets),
+/// leaving out the columns workers fill in off the log.
 pub async fn differences(
     pool: &PgPool,
     projectors: &[Box<dyn Projector>],
@@ -112,19 +113,47 @@ pub async fn differences(
 ) -> Result<Vec<&'static str>, RebuildError> {
     let schema = checked(schema)?;
     let mut differing = Vec::new();
-    for table in tables(projectors) {
-        let sql = format!(
-            "SELECT count(*) FROM ((SELECT * FROM public.{table} EXCEPT ALL SELECT * FROM {schema}.{table})
-             UNION ALL (SELECT * FROM {schema}.{table} EXCEPT ALL SELECT * FROM public.{table})) AS d"
-        );
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(pool)
-            .await?;
-        if count > 0 {
-            differing.push(table);
+    for projector in projectors {
+        for table in projector.tables() {
+            let columns = compared_columns(pool, table, projector.worker_columns()).await?;
+            let sql = format!(
+                "SELECT count(*) FROM ((SELECT {columns} FROM public.{table} EXCEPT ALL SELECT {columns} FROM {schema}.{table})
+                 UNION ALL (SELECT {columns} FROM {schema}.{table} EXCEPT ALL SELECT {columns} FROM public.{table})) AS d"
+            );
+            let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await?;
+            if count > 0 {
+                differing.push(*table);
+            }
         }
     }
     Ok(differing)
+}
+
+/// `*`, or the table's columns but `skipped` as a select list.
+async fn compared_columns(
+    pool: &PgPool,
+    table: &str,
+    skipped: &[&str],
+) -> Result<String, sqlx::Error> {
+    if skipped.is_empty() {
+        return Ok("*".into());
+    }
+    let columns: Vec<String> = sqlx::query_scalar(
+        "SELECT column_name::text FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name = $1 AND NOT (column_name = ANY($2))
+         ORDER BY ordinal_position",
+    )
+    .bind(table)
+    .bind(skipped)
+    .fetch_all(pool)
+    .await?;
+    Ok(columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", "))
 }
 
 /// Brings the rebuilt tables up to the head of the log and swaps them in,

@@ -1,15 +1,33 @@
-//! Keeps an asynchronous projector behind the log: it applies each page of
-//! new events and moves its checkpoint in the same transaction, so a
-//! restart resumes exactly where the last commit left off.
+//! Keeps an asynchronous consumer behind the log, on one node of the
+//! cluster at a time, with a checkpoint per consumer in
+//! `projector_checkpoints` (this module is its only writer).
+//!
+//! A [`Projector`] applies each page of new events and moves its checkpoint
+//! in the same transaction, so a restart resumes exactly where the last
+//! commit left off. A [`Follower`] does work outside the database
+//! (thumbnails, messages to another system): it handles a page, then the
+//! checkpoint moves, so after a crash the last page may be handled twice.
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::PgPool;
+use async_trait::async_trait;
+use sqlx::{PgConnection, PgPool};
+use stockage_events::RecordedEvent;
+use stockage_store::{Kind, ProjectionError, Projector, log};
 use tokio::sync::watch;
 
-use crate::{Kind, ProjectionError, Projector, log};
-
 const PAGE: i64 = 500;
+
+/// Why a follower could not handle a page; it is tried again.
+pub type FollowError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A consumer of the log whose work is not rows of its own tables.
+#[async_trait]
+pub trait Follower: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Handles consecutive events; returns how many units of work it did.
+    async fn handle(&self, page: &[RecordedEvent]) -> Result<u64, FollowError>;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -19,11 +37,17 @@ pub enum RunnerError {
         position: i64,
         source: ProjectionError,
     },
+    #[error("{name} after position {after}: {source}")]
+    Follow {
+        name: &'static str,
+        after: i64,
+        source: FollowError,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
-/// The position a projector has applied up to.
+/// The position a consumer has handled up to.
 pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
     let position: Option<i64> =
         sqlx::query_scalar("SELECT position FROM projector_checkpoints WHERE name = $1")
@@ -31,6 +55,22 @@ pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
             .fetch_optional(pool)
             .await?;
     Ok(position.unwrap_or(0))
+}
+
+async fn save_checkpoint(
+    conn: &mut PgConnection,
+    name: &str,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO projector_checkpoints (name, position) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()",
+    )
+    .bind(name)
+    .bind(position)
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Applies every event past the projector's checkpoint. Returns how many
@@ -65,35 +105,93 @@ pub async fn catch_up(pool: &PgPool, projector: &dyn Projector) -> Result<u64, R
                 .await
                 .map_err(fail)?;
         }
-        sqlx::query(
-            "UPDATE projector_checkpoints SET position = $2, updated_at = now() WHERE name = $1",
-        )
-        .bind(name)
-        .bind(last)
-        .execute(&mut *tx)
-        .await?;
+        save_checkpoint(&mut tx, name, last).await?;
         tx.commit().await?;
         applied += events.len() as u64;
     }
 }
 
+/// Hands every event past the follower's checkpoint to it, a page at a
+/// time. Returns the units of work it reported.
+pub async fn follow_up(pool: &PgPool, follower: &dyn Follower) -> Result<u64, RunnerError> {
+    let name = follower.name();
+    let mut done = 0;
+    loop {
+        let after = checkpoint(pool, name).await?;
+        let events = log::read_after(&mut *pool.acquire().await?, after, PAGE).await?;
+        let Some(last) = events.last().map(|e| e.position) else {
+            return Ok(done);
+        };
+        done += follower
+            .handle(&events)
+            .await
+            .map_err(|source| RunnerError::Follow {
+                name,
+                after,
+                source,
+            })?;
+        save_checkpoint(&mut *pool.acquire().await?, name, last).await?;
+    }
+}
+
+/// One consumer the runner keeps behind the log.
+enum Consumer {
+    Projector(Arc<dyn Projector>),
+    Follower(Arc<dyn Follower>),
+}
+
+impl Consumer {
+    fn name(&self) -> &'static str {
+        match self {
+            Consumer::Projector(p) => p.name(),
+            Consumer::Follower(f) => f.name(),
+        }
+    }
+
+    async fn catch_up(&self, pool: &PgPool) -> Result<u64, RunnerError> {
+        match self {
+            Consumer::Projector(p) => catch_up(pool, p.as_ref()).await,
+            Consumer::Follower(f) => follow_up(pool, f.as_ref()).await,
+        }
+    }
+}
+
 /// Runs `projector` until `shutdown` turns true. Only one process in the
-/// cluster runs a given projector at a time: the others wait on a
+/// cluster runs a given consumer at a time: the others wait on a
 /// session-level advisory lock and take over when its holder dies.
 pub async fn run(
     pool: PgPool,
     projector: Arc<dyn Projector>,
     poll: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    keep(pool, Consumer::Projector(projector), poll, shutdown).await
+}
+
+/// Runs `follower` until `shutdown` turns true, as [`run`] does a projector.
+pub async fn follow(
+    pool: PgPool,
+    follower: Arc<dyn Follower>,
+    poll: Duration,
+    shutdown: watch::Receiver<bool>,
+) {
+    keep(pool, Consumer::Follower(follower), poll, shutdown).await
+}
+
+async fn keep(
+    pool: PgPool,
+    consumer: Consumer,
+    poll: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let name = projector.name();
+    let name = consumer.name();
     loop {
         let result = tokio::select! {
-            r = run_while_leader(&pool, projector.as_ref(), poll) => r,
+            r = run_while_leader(&pool, &consumer, poll) => r,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
         if let Err(error) = result {
-            tracing::error!(projector = name, %error, "projector stopped; retrying");
+            tracing::error!(consumer = name, %error, "stopped; retrying");
         }
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
@@ -123,18 +221,18 @@ pub async fn lead(
         }
         tokio::time::sleep(poll).await;
     }
-    tracing::info!(projector = name, "running as this cluster's leader");
+    tracing::info!(consumer = name, "running as this cluster's leader");
     Ok(lock_conn)
 }
 
 async fn run_while_leader(
     pool: &PgPool,
-    projector: &dyn Projector,
+    consumer: &Consumer,
     poll: Duration,
 ) -> Result<(), RunnerError> {
-    let mut lock_conn = lead(pool, projector.name(), poll).await?;
+    let mut lock_conn = lead(pool, consumer.name(), poll).await?;
     loop {
-        catch_up(pool, projector).await?;
+        consumer.catch_up(pool).await?;
         // The lock lives as long as this connection; keep it alive.
         sqlx::query("SELECT 1").execute(&mut lock_conn).await?;
         tokio::time::sleep(poll).await;

@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use stockage_events::{Permission, Principal, Role, UserId};
 
-use super::{ApiError, AppState, meta};
-use crate::access::{self, DocumentAccess, Need};
-use crate::auth::AuthUser;
+use super::auth::AuthUser;
+use super::{AppState, meta};
+use crate::documents::projects;
 use crate::domain::document::DocumentCommand;
-use crate::permissions::{AclEntry, Decision, effective};
-use crate::projects;
+use crate::error::Error;
+use crate::permissions::{AclEntry, Decision, Need, effective};
 
 /// More entries than this is a mistake, not a policy.
 const MAX_ENTRIES: usize = 200;
@@ -53,9 +53,9 @@ impl Acl {
         Acl { entries }
     }
 
-    fn parse(self) -> Result<Vec<AclEntry>, ApiError> {
+    fn parse(self) -> Result<Vec<AclEntry>, Error> {
         if self.entries.len() > MAX_ENTRIES {
-            return Err(ApiError::BadRequest(format!(
+            return Err(Error::Invalid(format!(
                 "an ACL has at most {MAX_ENTRIES} entries"
             )));
         }
@@ -64,11 +64,11 @@ impl Acl {
             .into_iter()
             .map(|entry| {
                 let principal = Principal::parse(entry.principal.trim())
-                    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
                 let permission = Permission::parse(entry.permission.trim())
-                    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
                 if !seen.insert(principal.clone()) {
-                    return Err(ApiError::BadRequest(format!(
+                    return Err(Error::Invalid(format!(
                         "{principal} appears more than once"
                     )));
                 }
@@ -81,24 +81,6 @@ impl Acl {
     }
 }
 
-async fn admin_access(
-    state: &AppState,
-    user: &AuthUser,
-    path: &(String, String),
-    action: &'static str,
-) -> Result<DocumentAccess, ApiError> {
-    access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        Need::Admin,
-        action,
-    )
-    .await?
-    .live()
-}
-
 /// The document's ACL. Needs admin on the document.
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/acl", tag = "permissions",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path)),
@@ -107,8 +89,10 @@ pub async fn get_acl(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = admin_access(&state, &user, &path, "acl-get").await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Admin, "acl-get")
+        .await?;
     Ok(HttpResponse::Ok().json(Acl::of(&doc.document.acl()?)))
 }
 
@@ -124,8 +108,10 @@ pub async fn put_acl(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Json<Acl>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = admin_access(&state, &user, &path, "acl-put").await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Admin, "acl-put")
+        .await?;
     let entries = body.into_inner().parse()?;
     let command = DocumentCommand::ReplaceAcl(entries.clone());
     doc.execute(&state.store, command, meta(&user, &req))
@@ -151,9 +137,9 @@ pub async fn explain(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<ExplainQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let subject = match query.into_inner().user.filter(|u| !u.is_empty()) {
-        Some(raw) => UserId::parse(&raw).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+        Some(raw) => UserId::parse(&raw).map_err(|e| Error::Invalid(e.to_string()))?,
         None => user.id.clone(),
     };
     let need = if subject == user.id {
@@ -161,19 +147,12 @@ pub async fn explain(
     } else {
         Need::Admin
     };
-    let doc = access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        need,
-        "permissions",
-    )
-    .await?
-    .live()?;
+    let doc = state
+        .document(&user, &path.0, &path.1, need, "permissions")
+        .await?;
     let role = projects::member(state.pool(), doc.membership.project.id, &subject)
         .await?
-        .map(|member| Role::parse(&member.role).map_err(ApiError::internal))
+        .map(|member| Role::parse(&member.role).map_err(Error::internal))
         .transpose()?;
     let (permission, because) = effective(&subject, role, &doc.document.acl()?);
     Ok(HttpResponse::Ok().json(Decision {

@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use stockage_events::Sha256;
 
-use super::ApiError;
-use crate::blobs::BlobStore;
+use crate::error::Error;
+use crate::storage::BlobStore;
 
 /// What to send: which blob, how big, under what name and type.
 pub struct Download<'a> {
@@ -94,7 +94,7 @@ pub async fn send(
     req: &HttpRequest,
     blobs: &BlobStore,
     download: Download<'_>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let etag = format!("\"{}\"", download.sha256);
     let mut response = if matches_etag(req, &etag) {
         HttpResponse::NotModified()

@@ -6,14 +6,15 @@ use serde::{Deserialize, Serialize};
 use stockage_events::FileKind;
 use uuid::Uuid;
 
+use super::auth::AuthUser;
 use super::content::{self, Download};
-use super::{ApiError, AppState, meta};
-use crate::access::{self, DocumentView, Need};
-use crate::auth::AuthUser;
-use crate::commands;
-use crate::documents::{self, Cursor, ListFilter};
+use super::form;
+use super::{AppState, meta};
+use crate::documents::queries::{self, Cursor, ListFilter};
+use crate::documents::{DocumentView, fields, projects};
 use crate::domain::document::{Document, DocumentCommand, NewFile};
-use crate::projects;
+use crate::error::Error;
+use crate::permissions::gate::{self, DocumentAccess, Need};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -38,9 +39,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A single document's view with its indexing state.
-async fn with_index(state: &AppState, view: DocumentView) -> Result<DocumentView, ApiError> {
+async fn with_index(state: &AppState, view: DocumentView) -> Result<DocumentView, Error> {
     let index = crate::search::state(state.pool(), view.id).await?;
     Ok(view.with_index(index))
+}
+
+/// 200 with the document as it is now, after this request's command.
+async fn current(state: &AppState, doc: &DocumentAccess) -> Result<HttpResponse, Error> {
+    let row = queries::get(state.pool(), doc.document.id).await?;
+    let view = DocumentView::new(&doc.membership.project.slug, &row);
+    Ok(HttpResponse::Ok().json(with_index(state, view).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -63,10 +71,10 @@ pub async fn upload(
     req: HttpRequest,
     slug: web::Path<String>,
     form: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    let membership = access::project(state.pool(), &slug, &user.id, "upload").await?;
-    documents::check_declared_length(&req, state.max_upload_bytes)?;
-    let received = documents::receive(form, &state.blobs, state.max_upload_bytes, None).await?;
+) -> Result<HttpResponse, Error> {
+    let membership = gate::project(state.pool(), &slug, &user.id, "upload").await?;
+    form::check_declared_length(&req, state.max_upload_bytes)?;
+    let received = form::receive(form, &state.blobs, state.max_upload_bytes, None).await?;
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());
@@ -82,10 +90,18 @@ pub async fn upload(
     };
     let id = Uuid::now_v7();
     let project_id = membership.project.id;
-    commands::execute::<Document>(&state.store, id, project_id, command, meta(&user, &req)).await?;
+    stockage_store::command::execute::<Document>(
+        &state.store,
+        id,
+        project_id,
+        command,
+        meta(&user, &req),
+    )
+    .await
+    .map_err(Error::from)?;
     let view = DocumentView::new(
         &membership.project.slug,
-        &documents::get(state.pool(), id).await?,
+        &queries::get(state.pool(), id).await?,
     );
     let view = with_index(&state, view).await?;
     Ok(HttpResponse::Created()
@@ -116,17 +132,15 @@ pub async fn list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 200".into(),
-        ));
+        return Err(Error::Invalid("limit must be between 1 and 200".into()));
     }
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(raw) => Some(FileKind::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?),
+        Some(raw) => Some(FileKind::parse(raw).map_err(|e| Error::Invalid(e.to_string()))?),
         None => None,
     };
     let filter = ListFilter {
@@ -140,7 +154,7 @@ pub async fn list(
         after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
         limit,
     };
-    let (rows, next) = documents::list(state.pool(), &membership, &user.id, &filter).await?;
+    let (rows, next) = queries::list(state.pool(), &membership, &user.id, &filter).await?;
     let items = rows
         .iter()
         .map(|row| DocumentView::new(&membership.project.slug, row))
@@ -159,10 +173,10 @@ pub async fn get(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(state.pool(), &path.0, &path.1, &user.id, Need::Read, "get")
-        .await?
-        .live()?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "get")
+        .await?;
     Ok(HttpResponse::Ok().json(with_index(&state, doc.view()).await?))
 }
 
@@ -183,36 +197,22 @@ pub async fn patch(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Json<PatchDocument>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        Need::Write,
-        "patch",
-    )
-    .await?
-    .live()?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Write, "patch")
+        .await?;
     let body = body.into_inner();
     let command = DocumentCommand::ChangeMetadata {
-        title: body
-            .title
-            .as_deref()
-            .map(documents::parse_title)
-            .transpose()?,
+        title: body.title.as_deref().map(fields::parse_title).transpose()?,
         tags: body
             .tags
             .as_ref()
-            .map(|tags| documents::parse_tags(tags.iter().map(String::as_str)))
+            .map(|tags| fields::parse_tags(tags.iter().map(String::as_str)))
             .transpose()?,
     };
-    let id = doc.document.id;
     doc.execute(&state.store, command, meta(&user, &req))
         .await?;
-    let row = documents::get(state.pool(), id).await?;
-    let view = DocumentView::new(&doc.membership.project.slug, &row);
-    Ok(HttpResponse::Ok().json(with_index(&state, view).await?))
+    current(&state, &doc).await
 }
 
 /// Soft-delete a document (an event; restore with restore-deleted). Needs write.
@@ -224,17 +224,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        Need::Write,
-        "delete",
-    )
-    .await?
-    .live()?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Write, "delete")
+        .await?;
     doc.execute(&state.store, DocumentCommand::Delete, meta(&user, &req))
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -249,8 +242,9 @@ pub async fn restore_deleted(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(
+) -> Result<HttpResponse, Error> {
+    // Deleted documents too: bringing one back is the point.
+    let doc = gate::document(
         state.pool(),
         &path.0,
         &path.1,
@@ -259,12 +253,9 @@ pub async fn restore_deleted(
         "restore-deleted",
     )
     .await?;
-    let id = doc.document.id;
     doc.execute(&state.store, DocumentCommand::Undelete, meta(&user, &req))
         .await?;
-    let row = documents::get(state.pool(), id).await?;
-    let view = DocumentView::new(&doc.membership.project.slug, &row);
-    Ok(HttpResponse::Ok().json(with_index(&state, view).await?))
+    current(&state, &doc).await
 }
 
 /// The bytes of the latest revision; supports Range and If-None-Match.
@@ -278,17 +269,10 @@ pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        Need::Read,
-        "download",
-    )
-    .await?
-    .live()?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "download")
+        .await?;
     let row = &doc.document;
     let download = Download {
         sha256: row.sha256()?,

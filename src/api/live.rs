@@ -3,12 +3,13 @@
 //! caller may read.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use stockage_projections::log::{self, Filter};
+use stockage_store::log::{self, Filter};
 
-use super::{ApiError, AppState};
-use crate::auth::{self, AuthUser};
+use super::AppState;
+use super::auth::{self, AuthUser};
+use crate::documents::projects;
+use crate::error::Error;
 use crate::live::{EventItem, LiveEvent, Viewer, run_session, snapshot};
-use crate::projects;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{slug}/events", web::get().to(list))
@@ -34,9 +35,9 @@ pub struct EventPage {
     next_after: i64,
 }
 
-fn position(after: Option<i64>) -> Result<i64, ApiError> {
+fn position(after: Option<i64>) -> Result<i64, Error> {
     match after {
-        Some(after) if after < 0 => Err(ApiError::BadRequest(format!(
+        Some(after) if after < 0 => Err(Error::Invalid(format!(
             "after={after} is not a log position (0 or more)"
         ))),
         other => Ok(other.unwrap_or(0)),
@@ -54,11 +55,11 @@ pub async fn list(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<EventsQuery>,
-) -> Result<web::Json<EventPage>, ApiError> {
+) -> Result<web::Json<EventPage>, Error> {
     let after = position(query.after)?;
     let limit = match query.limit {
         Some(limit) if !(1..=MAX_LIMIT).contains(&limit) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(Error::Invalid(format!(
                 "limit={limit} must be between 1 and {MAX_LIMIT}"
             )));
         }
@@ -70,7 +71,7 @@ pub async fn list(
     let mut tx = snapshot(state.pool()).await?;
     let mut viewer = Viewer::load(&mut tx, project.id, &user.id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     let filter = Filter {
         project_id: Some(project.id),
         ..Filter::default()
@@ -108,7 +109,7 @@ pub async fn subscribe(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<SubscribeQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let user = auth::websocket_user(&request)?;
     let project = projects::membership(state.pool(), &slug, &user.id)
         .await?
@@ -116,27 +117,27 @@ pub async fn subscribe(
     let mut tx = snapshot(state.pool()).await?;
     let viewer = Viewer::load(&mut tx, project.id, &user.id)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(Error::internal)?;
     tx.commit().await?;
     let head = viewer.as_of();
     let after = match query.after {
         None => head,
         Some(after) if after > head => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(Error::Invalid(format!(
                 "after={after} is past the newest event ({head})"
             )));
         }
         after => position(after)?,
     };
     let (response, session, messages) =
-        actix_ws::handle(&request, body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        actix_ws::handle(&request, body).map_err(|e| Error::Invalid(e.to_string()))?;
     let feed = state.live.feed(project.id, after);
     actix_web::rt::spawn(run_session(
         session,
         messages,
         feed,
         viewer,
-        state.ws_limits,
+        state.live_limits,
         state.shutdown.clone(),
     ));
     Ok(response)

@@ -1,8 +1,10 @@
 //! The HTTP API: routes, shared state and the request-level middleware.
 mod acl;
-pub(crate) mod content;
+pub mod auth;
+mod content;
 mod documents;
 mod error;
+mod form;
 mod live;
 pub mod openapi;
 mod ops;
@@ -10,6 +12,7 @@ mod previews;
 mod projects;
 mod revisions;
 mod search;
+mod ui;
 
 use std::time::Instant;
 
@@ -23,23 +26,25 @@ use sqlx::PgPool;
 use stockage_events::EventMeta;
 use tracing_actix_web::RequestId;
 
-pub use error::{ApiError, Problem};
+pub use error::Problem;
+use stockage_store::EventStore;
 
-use crate::auth::{AuthUser, Keys};
-use crate::blobs::BlobStore;
-use crate::store::EventStore;
+use crate::error::Error;
+use crate::identity::{AuthUser, Keys};
+use crate::permissions::gate::{self, DocumentAccess, Need};
+use crate::storage::BlobStore;
 
 /// What every handler can reach.
 pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
-    pub diffs: crate::diff::Cache,
+    pub diffs: crate::versions::diff::Cache,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
-    pub ws_limits: crate::live::Limits,
+    pub live_limits: crate::live::Limits,
     /// Turns true when the server starts shutting down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -47,6 +52,21 @@ pub struct AppState {
 impl AppState {
     pub fn pool(&self) -> &PgPool {
         self.store.pool()
+    }
+
+    /// The live document `id` of project `slug`, if `user` may `need` it:
+    /// the one gate of every document path (see [`gate::document`]).
+    pub async fn document(
+        &self,
+        user: &AuthUser,
+        slug: &str,
+        id: &str,
+        need: Need,
+        action: &'static str,
+    ) -> Result<DocumentAccess, Error> {
+        gate::document(self.pool(), slug, id, &user.id, need, action)
+            .await?
+            .live()
     }
 }
 
@@ -68,8 +88,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().error_handler(|e, _| bad_body(e.to_string())))
         .app_data(web::QueryConfig::default().error_handler(|e, _| bad_body(e.to_string())))
         .app_data(
-            web::PathConfig::default()
-                .error_handler(|e, _| ApiError::NotFound(e.to_string()).into()),
+            web::PathConfig::default().error_handler(|e, _| Error::NotFound(e.to_string()).into()),
         )
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
@@ -86,12 +105,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(live::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
-        .configure(crate::ui::routes)
+        .configure(ui::routes)
         .default_service(web::to(ops::no_route));
 }
 
 fn bad_body(message: String) -> actix_web::Error {
-    ApiError::BadRequest(message).into()
+    Error::Invalid(message).into()
 }
 
 /// Counts and times every request by route pattern, and returns the

@@ -2,8 +2,9 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::{ApiError, AppState};
-use crate::auth::AuthUser;
+use super::AppState;
+use super::auth::AuthUser;
+use crate::error::Error;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "process up")))]
@@ -52,8 +53,8 @@ pub async fn metrics(_: AuthUser, state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
-pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
+pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, Error> {
+    Err(Error::NotFound(format!(
         "no such endpoint: {} {}",
         req.method(),
         req.path()
@@ -76,7 +77,7 @@ pub struct Policy {
 pub async fn policy(_user: AuthUser, state: web::Data<AppState>) -> web::Json<Policy> {
     web::Json(Policy {
         max_upload_bytes: state.max_upload_bytes,
-        extensions: crate::policy::EXTENSIONS.to_vec(),
-        allowed: crate::policy::ALLOWED,
+        extensions: crate::storage::policy::EXTENSIONS.to_vec(),
+        allowed: crate::storage::policy::ALLOWED,
     })
 }

@@ -3,12 +3,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{ApiError, AppState};
-use crate::access::{self, Need};
-use crate::auth::AuthUser;
+use super::AppState;
+use super::auth::AuthUser;
+use crate::error::Error;
+use crate::permissions::Need;
 use crate::preview::store::Source;
 use crate::preview::{RENDERER_VERSION, Size, Status};
-use crate::revisions;
+use crate::versions::revisions;
 use stockage_events::Sha256;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -51,23 +52,16 @@ pub async fn preview(
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
     query: web::Query<PreviewQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = access::document(
-        state.pool(),
-        &path.0,
-        &path.1,
-        &user.id,
-        Need::Read,
-        "preview",
-    )
-    .await?
-    .live()?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "preview")
+        .await?;
     let n = revisions::parse(&path.2, "revision")?;
     let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
-    let size = Size::parse(query.size.as_deref()).map_err(ApiError::BadRequest)?;
+    let size = Size::parse(query.size.as_deref()).map_err(Error::Invalid)?;
     let source = Source {
         kind: doc.document.kind()?,
-        sha256: Sha256::parse(&revision.sha256).map_err(ApiError::internal)?,
+        sha256: Sha256::parse(&revision.sha256).map_err(Error::internal)?,
         size: u64::try_from(revision.size).unwrap_or(0),
     };
     let preview = state.previews.get(&source, size).await?;

@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use stockage_events::{ProjectSlug, Role, UserId};
 use uuid::Uuid;
 
-use super::{ApiError, AppState, meta};
-use crate::auth::AuthUser;
+use super::auth::AuthUser;
+use super::{AppState, meta};
+use crate::documents::projects::{self, MemberView, ProjectView};
 use crate::domain::project::ProjectCommand;
-use crate::projects::{self, MemberView, ProjectView};
+use crate::error::Error;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -40,9 +41,9 @@ pub struct Items<T> {
 const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 10_000;
 
-fn text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
+fn text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, Error> {
     match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > max => Err(ApiError::BadRequest(format!(
+        Some(v) if v.chars().count() > max => Err(Error::Invalid(format!(
             "{field} is longer than {max} characters"
         ))),
         other => Ok(other),
@@ -60,17 +61,16 @@ pub async fn create_project(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<CreateProject>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     if !user.admin {
-        return Err(ApiError::Forbidden(
+        return Err(Error::Forbidden(
             "creating projects needs a token with the admin claim".into(),
         ));
     }
     let body = body.into_inner();
-    let slug =
-        ProjectSlug::parse(body.slug.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let slug = ProjectSlug::parse(body.slug.trim()).map_err(|e| Error::Invalid(e.to_string()))?;
     let title = text("title", Some(body.title), MAX_TITLE)?
-        .ok_or_else(|| ApiError::BadRequest("title must not be empty".into()))?;
+        .ok_or_else(|| Error::Invalid("title must not be empty".into()))?;
     let command = ProjectCommand::Create {
         slug: slug.clone(),
         title,
@@ -81,8 +81,8 @@ pub async fn create_project(
     projects::execute(&state.store, Uuid::now_v7(), command, meta(&user, &req))
         .await
         .map_err(|e| match e {
-            ApiError::Conflict(_) => {
-                ApiError::Conflict(format!("a project with slug {slug} already exists"))
+            Error::Conflict(_) => {
+                Error::Conflict(format!("a project with slug {slug} already exists"))
             }
             other => other,
         })?;
@@ -98,7 +98,7 @@ pub async fn create_project(
 pub async fn list_projects(
     user: AuthUser,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let items = projects::list_for(state.pool(), &user.id).await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -111,7 +111,7 @@ pub async fn get_project(
     user: AuthUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     Ok(HttpResponse::Ok().json(membership.project))
 }
@@ -124,7 +124,7 @@ pub async fn list_members(
     user: AuthUser,
     state: web::Data<AppState>,
     slug: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     let items = projects::members(state.pool(), membership.project.id).await?;
     Ok(HttpResponse::Ok().json(Items { items }))
@@ -136,8 +136,8 @@ pub struct PutMember {
     role: String,
 }
 
-fn member_path(path: &(String, String)) -> Result<UserId, ApiError> {
-    UserId::parse(&path.1).map_err(|e| ApiError::BadRequest(e.to_string()))
+fn member_path(path: &(String, String)) -> Result<UserId, Error> {
+    UserId::parse(&path.1).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// Add a member or change their role. Needs admin or owner; only owners grant owner.
@@ -152,10 +152,10 @@ pub async fn put_member(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Json<PutMember>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &path.0, &user.id).await?;
     let member = member_path(&path)?;
-    let role = Role::parse(body.role.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let role = Role::parse(body.role.trim()).map_err(|e| Error::Invalid(e.to_string()))?;
     let project_id = membership.project.id;
     let command = ProjectCommand::SetMember {
         user: member.clone(),
@@ -165,7 +165,7 @@ pub async fn put_member(
     projects::execute(&state.store, project_id, command, meta(&user, &req)).await?;
     let view = projects::member(state.pool(), project_id, &member)
         .await?
-        .ok_or_else(|| ApiError::internal("member missing right after being added"))?;
+        .ok_or_else(|| Error::internal("member missing right after being added"))?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -179,7 +179,7 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &path.0, &user.id).await?;
     let member = member_path(&path)?;
     let command = ProjectCommand::RemoveMember {

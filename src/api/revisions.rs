@@ -5,15 +5,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use super::auth::AuthUser;
 use super::content::{self, Download};
-use super::{ApiError, AppState, meta};
-use crate::access::{self, DocumentAccess, Need};
-use crate::auth::AuthUser;
-use crate::diff::{self, Comparison, Side, pixels};
-use crate::documents;
+use super::form;
+use super::{AppState, meta};
 use crate::domain::document::{DocumentCommand, NewFile};
-use crate::policy::FileName;
-use crate::revisions::{self, RevisionView};
+use crate::error::Error;
+use crate::permissions::{DocumentAccess, Need};
+use crate::storage::policy::FileName;
+use crate::storage::receive;
+use crate::versions::diff::{self, Comparison, Side, pixels};
+use crate::versions::revisions::{self, RevisionView};
 use stockage_events::{Event, RecordedEvent, Sha256};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -45,26 +47,13 @@ pub struct RevisionList {
     items: Vec<RevisionView>,
 }
 
-async fn gate(
-    state: &AppState,
-    user: &AuthUser,
-    slug: &str,
-    id: &str,
-    need: Need,
-    action: &'static str,
-) -> Result<DocumentAccess, ApiError> {
-    access::document(state.pool(), slug, id, &user.id, need, action)
-        .await?
-        .live()
-}
-
 /// 201 with the revision that `recorded` (this request's events) created,
 /// whatever other writers appended since.
 async fn created(
     state: &AppState,
     doc: &DocumentAccess,
     recorded: &[RecordedEvent],
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id = doc.document.id;
     let revision = recorded
         .iter()
@@ -74,7 +63,7 @@ async fn created(
             ) => Some(revision),
             _ => None,
         })
-        .ok_or_else(|| ApiError::internal("a new revision recorded no revision event"))?;
+        .ok_or_else(|| Error::internal("a new revision recorded no revision event"))?;
     let view = revisions::get(state.pool(), id, revision, revision as i32).await?;
     let location = format!(
         "/api/v1/projects/{}/documents/{id}/revisions/{}",
@@ -102,8 +91,10 @@ pub async fn put_content(
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: web::Payload,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(&state, &user, &path.0, &path.1, Need::Write, "add-revision").await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Write, "add-revision")
+        .await?;
     let expected = revisions::if_match(
         req.headers()
             .get(header::IF_MATCH)
@@ -115,14 +106,14 @@ pub async fn put_content(
     {
         return Err(stale(expected, doc.document.revision));
     }
-    documents::check_declared_length(&req, state.max_upload_bytes)?;
+    form::check_declared_length(&req, state.max_upload_bytes)?;
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (filename, blob) = if is_form {
-        let received = documents::receive(
+        let received = form::receive(
             Multipart::new(req.headers(), body),
             &state.blobs,
             state.max_upload_bytes,
@@ -136,14 +127,14 @@ pub async fn put_content(
             .get("x-filename")
             .map(|v| {
                 v.to_str()
-                    .map_err(|_| ApiError::BadRequest("X-Filename is not readable text".into()))
+                    .map_err(|_| Error::Invalid("X-Filename is not readable text".into()))
             })
             .transpose()?
             .unwrap_or(&doc.document.filename);
         let filename = FileName::parse(raw)?;
-        documents::same_kind(doc.document.kind()?, filename.kind())?;
+        receive::same_kind(doc.document.kind()?, filename.kind())?;
         let staged =
-            documents::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
+            receive::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
                 .await?;
         (filename, staged.commit().await?)
     };
@@ -162,8 +153,8 @@ pub async fn put_content(
     created(&state, &doc, &recorded).await
 }
 
-fn stale(expected: u32, current: i32) -> ApiError {
-    ApiError::Stale {
+fn stale(expected: u32, current: i32) -> Error {
+    Error::Stale {
         detail: format!(
             "the document is at revision {current}, not {expected}; fetch it and try again"
         ),
@@ -179,8 +170,10 @@ pub async fn list(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(&state, &user, &path.0, &path.1, Need::Read, "revisions").await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "revisions")
+        .await?;
     let items = revisions::list(state.pool(), doc.document.id).await?;
     Ok(HttpResponse::Ok().json(RevisionList { items }))
 }
@@ -196,20 +189,14 @@ pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(
-        &state,
-        &user,
-        &path.0,
-        &path.1,
-        Need::Read,
-        "download-revision",
-    )
-    .await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "download-revision")
+        .await?;
     let n = revisions::parse(&path.2, "revision")?;
     let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
     let download = Download {
-        sha256: Sha256::parse(&revision.sha256).map_err(ApiError::internal)?,
+        sha256: Sha256::parse(&revision.sha256).map_err(Error::internal)?,
         size: u64::try_from(revision.size).unwrap_or(0),
         filename: &revision.filename,
         content_type: &revision.content_type,
@@ -237,16 +224,10 @@ pub async fn label(
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
     body: web::Json<Label>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(
-        &state,
-        &user,
-        &path.0,
-        &path.1,
-        Need::Write,
-        "label-revision",
-    )
-    .await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Write, "label-revision")
+        .await?;
     let n = revisions::parse(&path.2, "revision")?;
     let label = body
         .into_inner()
@@ -257,7 +238,7 @@ pub async fn label(
         .as_ref()
         .is_some_and(|l| l.chars().count() > MAX_LABEL || l.chars().any(char::is_control))
     {
-        return Err(ApiError::BadRequest(format!(
+        return Err(Error::Invalid(format!(
             "a label is at most {MAX_LABEL} characters without control characters"
         )));
     }
@@ -278,16 +259,10 @@ pub async fn restore(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(
-        &state,
-        &user,
-        &path.0,
-        &path.1,
-        Need::Write,
-        "restore-revision",
-    )
-    .await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Write, "restore-revision")
+        .await?;
     let n = revisions::parse(&path.2, "revision")?;
     let command = DocumentCommand::Restore { from: n };
     let recorded = doc
@@ -313,18 +288,18 @@ pub struct DiffView {
 }
 
 /// One side of a diff, its bytes not yet read.
-async fn side(state: &AppState, doc: &DocumentAccess, n: u32) -> Result<Side, ApiError> {
+async fn side(state: &AppState, doc: &DocumentAccess, n: u32) -> Result<Side, Error> {
     let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
     Ok(Side {
         kind: doc.document.kind()?,
-        sha256: Sha256::parse(&revision.sha256).map_err(ApiError::internal)?,
+        sha256: Sha256::parse(&revision.sha256).map_err(Error::internal)?,
         size: u64::try_from(revision.size).unwrap_or(0),
         bytes: None,
     })
 }
 
 /// Reads a side's bytes, when the file is small enough to inspect.
-async fn load(state: &AppState, side: &mut Side) -> Result<(), ApiError> {
+async fn load(state: &AppState, side: &mut Side) -> Result<(), Error> {
     if side.size > diff::MAX_INSPECT_BYTES {
         return Ok(());
     }
@@ -348,12 +323,14 @@ pub async fn diff(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<DiffQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let doc = gate(&state, &user, &path.0, &path.1, Need::Read, "diff").await?;
+) -> Result<HttpResponse, Error> {
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "diff")
+        .await?;
     let query = query.into_inner();
     let number = |raw: Option<String>, what: &str| match raw {
         Some(raw) => revisions::parse(&raw, what),
-        None => Err(ApiError::BadRequest(format!(
+        None => Err(Error::Invalid(format!(
             "{what} is required, e.g. ?from=1&to=2"
         ))),
     };
@@ -362,7 +339,7 @@ pub async fn diff(
         None | Some("json") => false,
         Some("png") => true,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
+            return Err(Error::Invalid(format!(
                 "format {other:?} is not json or png"
             )));
         }
@@ -386,7 +363,7 @@ pub async fn diff(
         None => {
             let comparison = match diff::bounded(move || diff::compare(&before, &after)).await {
                 Ok(comparison) => comparison,
-                Err(why) => return Err(ApiError::UnprocessableContent(why.to_owned())),
+                Err(why) => return Err(Error::Unprocessable(why.to_owned())),
             };
             let comparison = std::sync::Arc::new(comparison);
             state.diffs.put(key, comparison.clone());
@@ -400,9 +377,9 @@ pub async fn diff(
     }))
 }
 
-async fn highlight(before: Side, after: Side) -> Result<HttpResponse, ApiError> {
+async fn highlight(before: Side, after: Side) -> Result<HttpResponse, Error> {
     let not_images =
-        || ApiError::BadRequest("format=png needs two image revisions of the same size".into());
+        || Error::Invalid("format=png needs two image revisions of the same size".into());
     let (Some(a), Some(b)) = (before.bytes, after.bytes) else {
         return Err(not_images());
     };
@@ -411,7 +388,7 @@ async fn highlight(before: Side, after: Side) -> Result<HttpResponse, ApiError> 
         pixels::highlight(&a, &b)
     })
     .await
-    .map_err(|why| ApiError::UnprocessableContent(why.to_owned()))?
+    .map_err(|why| Error::Unprocessable(why.to_owned()))?
     .ok_or_else(not_images)?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")

@@ -6,9 +6,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use super::{ApiError, AppState};
-use crate::auth::AuthUser;
-use crate::projects;
+use super::AppState;
+use super::auth::AuthUser;
+use crate::documents::projects;
+use crate::error::Error;
 use crate::search::{self, SearchCursor, SearchFilter};
 
 const MAX_QUERY: usize = 500;
@@ -59,11 +60,11 @@ pub struct SearchResults {
     total: i64,
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::BadRequest(message.into())
+fn bad(message: impl Into<String>) -> Error {
+    Error::Invalid(message.into())
 }
 
-fn time(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTime>, ApiError> {
+fn time(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTime>, Error> {
     raw.filter(|t| !t.is_empty())
         .map(|t| {
             OffsetDateTime::parse(&t, &Rfc3339)
@@ -72,7 +73,7 @@ fn time(name: &str, raw: Option<String>) -> Result<Option<OffsetDateTime>, ApiEr
         .transpose()
 }
 
-fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, ApiError> {
+fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Error> {
     let q = query.q.map(|q| q.trim().to_owned()).unwrap_or_default();
     if q.is_empty() {
         return Err(bad("q is required: the words to search for"));
@@ -111,7 +112,7 @@ async fn respond(
     state: &AppState,
     user: &AuthUser,
     filter: SearchFilter,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (hits, total, next) = search::search(state.pool(), &user.id, &filter).await?;
     let items = hits
         .into_iter()
@@ -142,7 +143,7 @@ pub async fn everywhere(
     user: AuthUser,
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let project = match query.project.as_deref().filter(|p| !p.is_empty()) {
         Some(slug) => Some(
@@ -167,7 +168,7 @@ pub async fn in_project(
     state: web::Data<AppState>,
     slug: web::Path<String>,
     query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     let filter = filter(query.into_inner(), Some(membership.project.id))?;
     respond(&state, &user, filter).await

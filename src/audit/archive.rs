@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256 as Hasher};
 use sqlx::PgPool;
 use stockage_events::{ChainError, GENESIS_HASH, Hash, RecordedEvent, Sha256, verify_chain};
-use stockage_projections::{apply_all, inline_projectors, log};
+use stockage_projections::inline_projectors;
+use stockage_store::{apply_all, import, log};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::blobs::{BlobError, BlobStore};
+use crate::storage::{BlobError, BlobStore};
 
 pub const MAGIC: &[u8; 8] = b"STKARCH1";
 pub const FORMAT_VERSION: u32 = 1;
@@ -303,22 +304,20 @@ pub async fn import(
         }
     };
     let mut tx = pool.begin().await?;
-    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
-        .fetch_one(&mut *tx)
-        .await?;
+    let existing = import::count(&mut tx).await?;
     if existing > 0 {
         return Err(ArchiveError::NotEmpty(existing));
     }
     let projectors = inline_projectors();
     let (mut events, mut blob_count) = (0u64, 0u64);
-    let mut pending_blob: Option<(Sha256, u64, crate::blobs::Upload)> = None;
+    let mut pending_blob: Option<(Sha256, u64, crate::storage::Upload)> = None;
     let summary = loop {
         match input.frame()? {
             Frame::Event(frame) => {
                 let event = RecordedEvent::try_from(frame)?;
                 prev = verify_chain(prev, next, std::slice::from_ref(&event))?;
                 next += 1;
-                insert(&mut tx, &event).await?;
+                import::insert(&mut tx, std::slice::from_ref(&event)).await?;
                 apply_all(&projectors, &mut tx, &event)
                     .await
                     .map_err(|e| ArchiveError::Corrupt(format!("event {}: {e}", event.position)))?;
@@ -373,7 +372,7 @@ pub async fn import(
 
 /// Checks a received blob against its address and gives it that address.
 async fn finish_blob(
-    pending: Option<(Sha256, u64, crate::blobs::Upload)>,
+    pending: Option<(Sha256, u64, crate::storage::Upload)>,
 ) -> Result<(), ArchiveError> {
     let Some((sha, size, upload)) = pending else {
         return Ok(());
@@ -386,30 +385,5 @@ async fn finish_blob(
         )));
     }
     staged.commit().await?;
-    Ok(())
-}
-
-async fn insert(conn: &mut sqlx::PgConnection, e: &RecordedEvent) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
-             schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(e.position)
-    .bind(e.event_id)
-    .bind(e.stream_id)
-    .bind(e.stream_version)
-    .bind(e.project_id)
-    .bind(&e.event_type)
-    .bind(e.schema_version)
-    .bind(&e.payload)
-    .bind(&e.actor)
-    .bind(e.correlation_id)
-    .bind(e.causation_id)
-    .bind(e.recorded_at)
-    .bind(e.prev_hash.as_slice())
-    .bind(e.hash.as_slice())
-    .execute(conn)
-    .await?;
     Ok(())
 }

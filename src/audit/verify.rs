@@ -8,10 +8,10 @@ use serde::Serialize;
 use sha2::Digest;
 use sqlx::PgPool;
 use stockage_events::{ChainError, GENESIS_HASH, Hash, RecordedEvent, Sha256, verify_chain};
-use stockage_projections::log;
+use stockage_store::log;
 use uuid::Uuid;
 
-use crate::blobs::{BlobError, BlobStore};
+use crate::storage::{BlobError, BlobStore};
 
 const PAGE: i64 = 5_000;
 
@@ -110,22 +110,14 @@ async fn state_before(pool: &PgPool, from: i64) -> Result<(Hash, HashMap<Uuid, i
     if from == 1 {
         return Ok((GENESIS_HASH, HashMap::new()));
     }
-    let hash: Option<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM events WHERE position = $1")
-        .bind(from - 1)
-        .fetch_optional(pool)
-        .await?;
-    let hash = hash
-        .and_then(|h| h.try_into().ok())
+    let mut conn = pool.acquire().await?;
+    let hash = log::hash_at(&mut conn, from - 1)
+        .await?
         .ok_or(ChainError::Gap {
             position: from,
             expected: from - 1,
         })?;
-    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT stream_id, max(stream_version) FROM events WHERE position < $1 GROUP BY stream_id",
-    )
-    .bind(from)
-    .fetch_all(pool)
-    .await?;
+    let rows = log::stream_versions_before(&mut conn, from).await?;
     Ok((hash, rows.into_iter().collect()))
 }
 

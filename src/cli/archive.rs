@@ -3,9 +3,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::audit::archive;
-use crate::blobs::BlobStore;
 use crate::db;
 use crate::settings::Settings;
+use crate::storage::BlobStore;
 
 #[derive(clap::Args)]
 pub struct ExportArgs {
@@ -26,7 +26,7 @@ pub struct ImportArgs {
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
     let blobs = if args.with_blobs {
-        Some(BlobStore::from_settings(settings)?)
+        Some(BlobStore::open(&settings.storage)?)
     } else {
         None
     };
@@ -45,7 +45,7 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
 
 pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
-    let blobs = BlobStore::from_settings(settings)?;
+    let blobs = BlobStore::open(&settings.storage)?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let summary = archive::import(&pool, Some(&blobs), std::io::BufReader::new(file))

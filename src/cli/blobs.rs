@@ -1,9 +1,10 @@
 use std::time::Duration;
 
-use crate::auth::parse_ttl;
-use crate::blobs::{BlobStore, gc};
 use crate::db;
+use crate::identity::parse_ttl;
+use crate::retention::gc;
 use crate::settings::Settings;
+use crate::storage::BlobStore;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -18,7 +19,7 @@ pub enum Command {
 pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
     let Command::Gc { grace } = command;
     let pool = db::connect(settings.database_url.expose()).await?;
-    let blobs = BlobStore::from_settings(settings)?;
+    let blobs = BlobStore::open(&settings.storage)?;
     let report = gc::collect(&pool, &blobs, grace).await?;
     println!(
         "scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",

@@ -3,14 +3,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sqlx::postgres::PgListener;
 use stockage_events::RecordedEvent;
-use stockage_projections::log::{self, Filter};
+use stockage_store::log::{self, Filter};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::db;
 use crate::settings::Settings;
-use crate::store::NOTIFY_CHANNEL;
+use stockage_store::NOTIFY_CHANNEL;
 
 #[derive(clap::Args)]
 pub struct Args {

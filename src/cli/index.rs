@@ -6,10 +6,10 @@ use stockage_events::FileKind;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::blobs::BlobStore;
 use crate::db;
-use crate::index::{isolate, rebuild, worker};
+use crate::search::index::{isolate, rebuild, worker};
 use crate::settings::Settings;
+use crate::storage::BlobStore;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -60,28 +60,10 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
             if valid.is_none() {
                 bail!("{language:?} is not a text search configuration of this database");
             }
-            let mut tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO search_settings (project_id, language) VALUES ($1, $2::regconfig)
-                 ON CONFLICT (project_id) DO UPDATE SET language = excluded.language",
-            )
-            .bind(id)
-            .bind(&language)
-            .execute(&mut *tx)
-            .await?;
-            let changed = sqlx::query(
-                "UPDATE search_documents SET language = $2::regconfig,
-                     tsv = stockage_search_vector($2::regconfig, title, tags, keywords, body, extra)
-                 WHERE project_id = $1",
-            )
-            .bind(id)
-            .bind(&language)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
+            let changed = rebuild::set_language(&pool, id, &language).await?;
             println!(
                 "project {project} now searches with {language}; {} documents re-weighed",
-                changed.rows_affected()
+                changed
             );
             Ok(())
         }
@@ -91,7 +73,7 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
                 None => None,
             };
             let total = rebuild::mark(&pool, id).await?;
-            let blobs = BlobStore::from_settings(settings)?;
+            let blobs = BlobStore::open(&settings.storage)?;
             let (stop, stopped) = watch::channel(false);
             worker::spawn(pool.clone(), blobs, settings.index.clone(), stopped);
             let started = Instant::now();
@@ -106,12 +88,7 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
             }
             let _ = stop.send(true);
             eprintln!();
-            let failed: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM search_documents WHERE status = 'failed' AND ($1::uuid IS NULL OR project_id = $1)",
-            )
-            .bind(id)
-            .fetch_one(&pool)
-            .await?;
+            let failed = rebuild::failed(&pool, id).await?;
             println!(
                 "re-extracted {total} documents in {:.1?} ({failed} failed)",
                 started.elapsed()

@@ -1,6 +1,6 @@
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
-use stockage_projections::log::{self, Filter};
+use stockage_store::log::{self, Filter};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;

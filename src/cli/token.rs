@@ -1,6 +1,6 @@
 use stockage_events::UserId;
 
-use crate::auth::{Keys, parse_ttl};
+use crate::identity::{Keys, parse_ttl};
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -21,7 +21,7 @@ pub struct Args {
 
 pub fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let user = UserId::parse(&args.user)?;
-    let keys = Keys::new(&settings.jwt_secret);
+    let keys = Keys::new(&settings.auth.jwt_secret);
     println!("{}", keys.issue(&user, args.name, args.admin, args.ttl));
     Ok(())
 }

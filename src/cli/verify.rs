@@ -1,9 +1,9 @@
 use std::io::Write;
 
 use crate::audit::verify;
-use crate::blobs::BlobStore;
 use crate::db;
 use crate::settings::Settings;
+use crate::storage::BlobStore;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,7 +22,7 @@ pub struct Args {
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
     let store = if args.blobs {
-        Some(BlobStore::from_settings(settings)?)
+        Some(BlobStore::open(&settings.storage)?)
     } else {
         None
     };

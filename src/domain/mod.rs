@@ -1,7 +1,11 @@
 //! Pure aggregates: `decide(&State, Command) -> Result<Vec<Event>, DomainError>`
 //! and `evolve(State, &Event) -> State`. No I/O, no clock, no randomness.
+//! They implement the store's [`Aggregate`], which runs their commands.
 pub mod document;
 pub mod project;
+
+use stockage_events::{Permission, Principal};
+pub use stockage_store::Aggregate;
 
 /// Why a command was refused by the rules of the domain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,12 +27,9 @@ pub enum DomainError {
     WrongType(String),
 }
 
-/// A consistency boundary with its own stream: folded from its events,
-/// deciding new ones.
-pub trait Aggregate: Default + Clone + Send + Sync + 'static {
-    type Command: Clone;
-    fn evolve(self, event: &stockage_events::Event) -> Self;
-    fn decide(&self, command: Self::Command) -> Result<Vec<stockage_events::Event>, DomainError>;
-    /// Events in the stream so far; 0 when the aggregate does not exist.
-    fn version(&self) -> i64;
+/// One entry of a document's ACL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AclEntry {
+    pub principal: Principal,
+    pub permission: Permission,
 }

@@ -169,6 +169,7 @@ fn keeps_an_owner(state: &Project, leaving: &UserId, role: Role) -> Result<(), D
 
 impl Aggregate for Project {
     type Command = ProjectCommand;
+    type Error = DomainError;
 
     fn evolve(self, event: &Event) -> Self {
         evolve(self, event)

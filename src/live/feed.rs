@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sqlx::PgPool;
-use stockage_projections::log::{self, Filter};
+use stockage_store::log::{self, Filter};
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 

@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use stockage_projections::log;
+use stockage_store::{NOTIFY_CHANNEL, log};
 use tokio::sync::{broadcast, watch};
 
 use super::LiveEvent;
-use crate::store::NOTIFY_CHANNEL;
 
 const FALLBACK: Duration = Duration::from_millis(500);
 const RETRY: Duration = Duration::from_secs(1);

@@ -49,7 +49,7 @@ impl Viewer {
         project_id: Uuid,
         user: &UserId,
     ) -> Result<Self, ViewerError> {
-        let as_of = stockage_projections::log::head(&mut *conn).await?;
+        let as_of = stockage_store::log::head(&mut *conn).await?;
         let role: Option<String> = sqlx::query_scalar(
             "SELECT role FROM project_team WHERE project_id = $1 AND user_id = $2",
         )

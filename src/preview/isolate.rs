@@ -1,5 +1,5 @@
 //! Rendering within a time and memory budget, through the same isolation
-//! as text extraction (`index::isolate`): by default a child process
+//! as text extraction (`crate::isolate`): by default a child process
 //! (`stockage preview render`) that lowers its own address-space limit and
 //! is killed when its time is up; in-process on the blocking pool for
 //! trusted input. Either way a failure is the failed placeholder.
@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use stockage_events::FileKind;
 
-pub use crate::index::isolate::{Budget, Isolation};
-use crate::index::isolate::{ChildFailure, run_child};
+pub use crate::isolate::{Budget, Isolation};
+use crate::isolate::{ChildFailure, run_child};
 
 use super::{Preview, PreviewError, Size, Status};
 

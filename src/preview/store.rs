@@ -2,51 +2,22 @@
 //! `previews/<sha256>/<size>-v<renderer version>.png`, holding one status
 //! byte and the PNG. Failures are cached too, so a hostile file costs its
 //! budget once per renderer version, not once per request.
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures_util::TryStreamExt;
+use std::sync::Arc;
 use stockage_events::{FileKind, Sha256};
 use tokio::sync::Semaphore;
 
-use super::isolate::{self, Budget, Isolation};
+use super::config::PreviewConfig;
+use super::isolate;
 use super::{Preview, PreviewError, RENDERER_VERSION, Size, Status};
-use crate::blobs::{BlobError, BlobStore};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// Whether this node runs the preview worker (one node at a time does).
-    pub worker: bool,
-    /// Renderings at once on this node, worker and requests together.
-    pub concurrency: usize,
-    /// How a rendering is kept to its budget (the extraction isolation).
-    pub isolation: Isolation,
-    pub budget: Budget,
-    /// Larger files get the placeholder without being read.
-    pub max_source_bytes: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            worker: true,
-            concurrency: 2,
-            isolation: Isolation::Thread,
-            budget: Budget {
-                time: Duration::from_secs(10),
-                memory_bytes: 512 * 1_000_000,
-            },
-            max_source_bytes: 64 * 1_000_000,
-        }
-    }
-}
+use crate::storage::{BlobError, BlobStore};
 
 /// The one path to a thumbnail, for the worker and the endpoint alike.
 #[derive(Clone)]
 pub struct Previews {
     blobs: BlobStore,
     permits: Arc<Semaphore>,
-    config: Config,
+    config: PreviewConfig,
 }
 
 /// What a thumbnail is made from.
@@ -67,7 +38,7 @@ pub fn is_current(name: &str) -> bool {
 }
 
 impl Previews {
-    pub fn new(blobs: BlobStore, config: Config) -> Self {
+    pub fn new(blobs: BlobStore, config: PreviewConfig) -> Self {
         let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
         Self {
             blobs,
@@ -76,7 +47,7 @@ impl Previews {
         }
     }
 
-    pub fn config(&self) -> &Config {
+    pub fn config(&self) -> &PreviewConfig {
         &self.config
     }
 

@@ -18,7 +18,7 @@ fn endpoints() -> Vec<(Method, &'static str)> {
 }
 
 fn forged_token() -> String {
-    let keys = stockage::auth::Keys::new(&stockage::settings::Secret::new("another secret".into()));
+    let keys = stockage::identity::Keys::new(&stockage::env::Secret::new("another secret".into()));
     keys.issue(
         &stockage_events::UserId::parse(ADMIN).unwrap(),
         None,
@@ -28,7 +28,7 @@ fn forged_token() -> String {
 }
 
 fn expired_token() -> String {
-    let claims = stockage::auth::Claims {
+    let claims = stockage::identity::Claims {
         sub: ADMIN.into(),
         exp: 1_600_000_000,
         iat: None,

@@ -2,10 +2,10 @@ use std::collections::BTreeSet;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use stockage::store::{Append, AppendError, EventStore, Expected, NOTIFY_CHANNEL};
 use stockage_events::{
     Event, EventMeta, GENESIS_HASH, NewEvent, RecordedEvent, Role, UserId, verify_chain,
 };
+use stockage_store::{Append, AppendError, EventStore, Expected, NOTIFY_CHANNEL};
 use uuid::Uuid;
 
 fn member_added(n: usize) -> NewEvent {
@@ -244,7 +244,7 @@ async fn a_refused_append_does_not_sink_the_others_in_its_batch(pool: PgPool) {
             };
             (
                 slug,
-                stockage::projects::execute(&store, Uuid::now_v7(), command, meta).await,
+                stockage::documents::projects::execute(&store, Uuid::now_v7(), command, meta).await,
             )
         })
     });

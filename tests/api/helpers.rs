@@ -3,10 +3,12 @@ use std::time::Duration;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use stockage::auth::Keys;
-use stockage::blobs::BlobStore;
-use stockage::settings::{BlobBackend, Secret, Settings};
+use stockage::env::Secret;
+use stockage::identity::Keys;
+use stockage::settings::Settings;
 use stockage::startup::Application;
+use stockage::storage::BlobBackend;
+use stockage::storage::BlobStore;
 use stockage_events::UserId;
 
 pub struct TestApp {
@@ -56,24 +58,19 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
 
 /// Settings for a test server on port 0 with blobs under `data_dir`.
 pub fn settings(data_dir: std::path::PathBuf, backend: Backend) -> Settings {
-    Settings {
-        database_url: Secret::new(String::new()),
-        bind: "127.0.0.1:0".into(),
-        data_dir,
-        jwt_secret: Secret::new(SECRET.into()),
-        max_upload_mb: 150,
-        log_json: false,
-        blob_backend: backend.settings(),
-        index: test_index_config(),
-        ws_limits: stockage::live::Limits::default(),
-        previews: test_preview_config(),
-    }
+    let mut settings =
+        Settings::with_defaults(data_dir, SECRET, env!("CARGO_BIN_EXE_stockage").into());
+    settings.database_url = Secret::new(String::new());
+    settings.storage.backend = backend.settings();
+    settings.index = test_index_config();
+    settings.previews = test_preview_config();
+    settings
 }
 
 /// Previews as a server has them: rendered in child processes.
-pub fn test_preview_config() -> stockage::preview::store::Config {
-    stockage::preview::store::Config {
-        isolation: stockage::index::isolate::Isolation::Process(
+pub fn test_preview_config() -> stockage::preview::PreviewConfig {
+    stockage::preview::PreviewConfig {
+        isolation: stockage::search::index::isolate::Isolation::Process(
             env!("CARGO_BIN_EXE_stockage").into(),
         ),
         ..Default::default()
@@ -81,15 +78,16 @@ pub fn test_preview_config() -> stockage::preview::store::Config {
 }
 
 /// Indexing as a server has it, polling often so tests need not wait.
-pub fn test_index_config() -> stockage::index::worker::Config {
-    let mut config = stockage::index::worker::Config::new(env!("CARGO_BIN_EXE_stockage").into());
+pub fn test_index_config() -> stockage::search::index::IndexConfig {
+    let mut config =
+        stockage::search::index::IndexConfig::new(env!("CARGO_BIN_EXE_stockage").into());
     config.poll = Duration::from_millis(50);
     config
 }
 
 /// A local blob store under `data_dir`, as a server there would have it.
 pub fn local_blobs(data_dir: &std::path::Path) -> BlobStore {
-    BlobStore::from_settings(&settings(data_dir.to_owned(), Backend::Local))
+    BlobStore::open(&settings(data_dir.to_owned(), Backend::Local).storage)
         .expect("the blob store opens")
 }
 
@@ -119,7 +117,7 @@ async fn spawn_with(pool: PgPool, settings: Settings) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         stockage::telemetry::init_logging(false);
     }
-    let blobs = BlobStore::from_settings(&settings).expect("the blob store opens");
+    let blobs = BlobStore::open(&settings.storage).expect("the blob store opens");
     let app = Application::build_with_pool(settings, pool.clone())
         .await
         .expect("the application builds");
@@ -265,11 +263,11 @@ impl TestApp {
         let listed = self.blobs.list().await.unwrap();
         let blobs = listed
             .iter()
-            .filter(|o| matches!(o.what, stockage::blobs::Stored::Blob { .. }))
+            .filter(|o| matches!(o.what, stockage::storage::Stored::Blob { .. }))
             .count();
         let previews = listed
             .iter()
-            .filter(|o| matches!(o.what, stockage::blobs::Stored::Preview { .. }))
+            .filter(|o| matches!(o.what, stockage::storage::Stored::Preview { .. }))
             .count();
         (blobs, listed.len() - blobs - previews)
     }

@@ -33,7 +33,9 @@ async fn index_rebuild_reextracts_a_project_and_language_changes_stemming(pool: 
         }
     };
     // Marked for re-extraction, the old content still answers.
-    stockage::index::rebuild::mark(&pool, None).await.unwrap();
+    stockage::search::index::rebuild::mark(&pool, None)
+        .await
+        .unwrap();
     assert_eq!(
         app.search("/api/v1/search?q=cantilever", ADMIN).await["total"],
         1

@@ -3,8 +3,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
-use stockage::index::isolate::{self, Budget, Isolation};
-use stockage::index::{ExtractError, worker};
+use stockage::search::index::ExtractError;
+use stockage::search::index::isolate::{self, Budget, Isolation};
 use stockage_events::FileKind;
 
 use crate::helpers::{
@@ -206,7 +206,7 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
     // Uploads go through a server that does no indexing at all.
     let dir = std::env::temp_dir().join(format!("stockage-restart-{}", uuid::Uuid::new_v4()));
     let writer = spawn_app_configured(pool.clone(), |quiet| {
-        quiet.data_dir = dir.clone();
+        quiet.storage.data_dir = dir.clone();
         quiet.index.projector = false;
         quiet.index.workers = 0;
     })
@@ -304,9 +304,10 @@ async fn a_restart_mid_indexing_resumes_from_the_checkpoint_and_misses_nothing(p
 
     // The restart: it resumes from the checkpoint and the pending rows.
     let mut config = test_index_config();
-    config.isolation = worker::Config::new(env!("CARGO_BIN_EXE_stockage").into()).isolation;
+    config.isolation =
+        stockage::search::index::IndexConfig::new(env!("CARGO_BIN_EXE_stockage").into()).isolation;
     let app = spawn_app_configured(pool.clone(), |full| {
-        full.data_dir = dir;
+        full.storage.data_dir = dir;
         full.index = config;
     })
     .await;

@@ -5,8 +5,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use stockage::store::{Append, EventStore, Expected};
 use stockage_events::{Event, EventMeta, NewEvent, UserId};
+use stockage_store::{Append, EventStore, Expected};
 use uuid::Uuid;
 
 use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app, spawn_app_configured};
@@ -358,8 +358,8 @@ async fn flood(app: &TestApp, project: Uuid, doc: Uuid, n: usize) {
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn a_client_that_stops_reading_gets_resync_while_the_others_get_everything(pool: PgPool) {
     let app = spawn_app_configured(pool, |s| {
-        s.ws_limits.queue = 64;
-        s.ws_limits.grace = Duration::from_millis(500);
+        s.live.queue = 64;
+        s.live.grace = Duration::from_millis(500);
     })
     .await;
     let project = app.create_project("alpha").await;
@@ -412,8 +412,8 @@ async fn a_client_that_answers_no_pings_is_closed(pool: PgPool) {
     let app = spawn_app_configured(pool, |s| {
         // Silence is judged at each ping; this client is judged before the
         // first ping, so nothing it would have to answer precedes the close.
-        s.ws_limits.ping_every = Duration::from_millis(300);
-        s.ws_limits.silence = Duration::from_millis(200);
+        s.live.ping_every = Duration::from_millis(300);
+        s.live.silence = Duration::from_millis(200);
     })
     .await;
     app.create_project("alpha").await;

@@ -4,10 +4,10 @@ use image::RgbaImage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use stockage::blobs::Stored;
+use stockage::preview::PreviewConfig;
 use stockage::preview::raster::BACKGROUND;
-use stockage::preview::store::Config;
 use stockage::preview::{Previews, worker};
+use stockage::storage::Stored;
 use stockage_events::Sha256;
 
 use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
@@ -240,7 +240,7 @@ async fn the_worker_resumes_from_its_checkpoint(pool: PgPool) {
             .await;
     app.create_project("alpha").await;
     upload(&app, "photo.jpg", fixture("photo.jpg")).await;
-    let previews = Previews::new(app.blobs.clone(), Config::default());
+    let previews = Previews::new(app.blobs.clone(), PreviewConfig::default());
     assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 1);
     assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 0);
     upload(&app, "part.stl", fixture("part_binary.stl")).await;
@@ -337,7 +337,7 @@ async fn gc_keeps_a_preview_while_its_source_is_referenced(pool: PgPool) {
         .await
         .unwrap();
 
-    let report = stockage::blobs::gc::collect(&app.pool, &app.blobs, Duration::ZERO)
+    let report = stockage::retention::gc::collect(&app.pool, &app.blobs, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(report.removed_previews, 2, "{report:?}");

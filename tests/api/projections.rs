@@ -4,17 +4,17 @@ use async_trait::async_trait;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use sqlx::{PgConnection, PgPool};
-use stockage::commands;
+use stockage::documents::projects;
 use stockage::domain::document::{Document, DocumentCommand, NewFile};
 use stockage::domain::project::ProjectCommand;
 use stockage::permissions::AclEntry;
-use stockage::projects;
-use stockage::store::EventStore;
 use stockage_events::{
     Event, EventMeta, FileKind, Permission, Principal, ProjectSlug, RecordedEvent, Role, Sha256,
     UserId,
 };
 use stockage_projections::{Kind, ProjectionError, Projector, inline_projectors, rebuild, runner};
+use stockage_store::EventStore;
+use stockage_store::command as commands;
 use uuid::Uuid;
 
 fn user(n: usize) -> UserId {

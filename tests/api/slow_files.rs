@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
-use stockage::index::ExtractError;
-use stockage::index::isolate::{self, Budget, Isolation};
+use stockage::search::index::ExtractError;
+use stockage::search::index::isolate::{self, Budget, Isolation};
 use stockage_events::FileKind;
 
 use crate::helpers::fixture;

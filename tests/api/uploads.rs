@@ -138,7 +138,7 @@ async fn a_server_killed_mid_upload_leaves_no_document_and_gc_removes_the_rest(p
     assert_eq!(documents, 0);
 
     let blobs = crate::helpers::local_blobs(&data_dir);
-    let report = stockage::blobs::gc::collect(&pool, &blobs, Duration::ZERO)
+    let report = stockage::retention::gc::collect(&pool, &blobs, Duration::ZERO)
         .await
         .unwrap();
     assert!(

@@ -132,7 +132,7 @@ async fn a_missing_or_altered_blob_is_named(pool: PgPool) {
     let app = spawn_app(pool).await;
     history(&app).await;
     let listed = app.blobs.list().await.unwrap();
-    let stockage::blobs::Stored::Blob { key, sha256 } = &listed[0].what else {
+    let stockage::storage::Stored::Blob { key, sha256 } = &listed[0].what else {
         panic!("expected the uploaded blob")
     };
     assert!(verify(&app.pool, 1, Some(&app.blobs), |_| {}).await.is_ok());
@@ -150,7 +150,7 @@ async fn a_missing_or_altered_blob_is_named(pool: PgPool) {
         .await;
     assert!(other.status().is_success());
     let listed = app.blobs.list().await.unwrap();
-    let stockage::blobs::Stored::Blob { key: other_key, .. } = &listed[0].what else {
+    let stockage::storage::Stored::Blob { key: other_key, .. } = &listed[0].what else {
         panic!()
     };
     let data = app.blobs.local_dir().expect("the local backend");

@@ -107,31 +107,9 @@ pub async fn fill(pool: &PgPool, total: usize, seed: u64) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// One multi-row insert of `events` as they are.
+/// Inserts `events` as they are, through the store's import.
 pub async fn insert(pool: &PgPool, events: &[RecordedEvent]) -> Result<(), sqlx::Error> {
-    let col = |f: fn(&RecordedEvent) -> Vec<u8>| events.iter().map(f).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO events SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[],
-             $6::text[], $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
-             $13::bytea[], $14::bytea[])",
-    )
-    .bind(events.iter().map(|e| e.position).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.event_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.stream_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.stream_version).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.project_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.event_type.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.schema_version).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.correlation_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.causation_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.recorded_at).collect::<Vec<_>>())
-    .bind(col(|e| e.prev_hash.to_vec()))
-    .bind(col(|e| e.hash.to_vec()))
-    .execute(pool)
-    .await?;
-    Ok(())
+    stockage_store::import::insert(&mut *pool.acquire().await?, events).await
 }
 
 #[cfg(test)]

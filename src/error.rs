@@ -1,0 +1,93 @@
+//! The error of the services below the HTTP layer. Each variant is a kind
+//! of failure with a sentence a user can act on; `api/` alone decides how
+//! a kind is answered (status code, problem+json).
+use stockage_store::{AppendError, CommandError};
+
+use crate::domain::DomainError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request or one of its values is not usable as sent.
+    #[error("{0}")]
+    Invalid(String),
+    /// No credentials, or credentials that do not check out.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Known caller, not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Does not exist, or the caller may not know it exists.
+    #[error("{0}")]
+    NotFound(String),
+    /// The current state does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller's idea of the latest revision is out of date.
+    #[error("{detail}")]
+    Stale {
+        detail: String,
+        current_revision: u32,
+    },
+    /// The file is over the upload limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The file's type is not allowed, or its bytes do not match it.
+    #[error("{0}")]
+    UnsupportedType(String),
+    /// Well-formed, but the content could not be processed.
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Infrastructure failure: the cause is logged, the caller gets a
+    /// plain sentence.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Error::Internal(cause.to_string())
+    }
+}
+
+impl From<DomainError> for Error {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::NotFound(m) => Error::NotFound(m),
+            DomainError::AlreadyExists(m) | DomainError::Conflict(m) => Error::Conflict(m),
+            DomainError::Forbidden(m) => Error::Forbidden(m),
+            DomainError::WrongType(m) => Error::UnsupportedType(m),
+            DomainError::Stale { current, .. } => Error::Stale {
+                detail: error.to_string(),
+                current_revision: current,
+            },
+        }
+    }
+}
+
+impl From<AppendError> for Error {
+    fn from(error: AppendError) -> Self {
+        match error {
+            AppendError::Conflict { .. } => {
+                Error::Conflict("someone else changed this at the same moment; please retry".into())
+            }
+            AppendError::Rejected(why) => Error::Conflict(why),
+            AppendError::Closed | AppendError::Database(_) => Error::internal(error),
+        }
+    }
+}
+
+impl From<CommandError<DomainError>> for Error {
+    fn from(error: CommandError<DomainError>) -> Self {
+        match error {
+            CommandError::Refused(refusal) => refusal.into(),
+            CommandError::Append(append) => append.into(),
+            other => Error::internal(other),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        Error::internal(error)
+    }
+}

@@ -1,0 +1,145 @@
+//! The one gate every document handler goes through: it loads the caller's
+//! membership, the document and its ACL, decides the caller's permission
+//! (`permissions::effective`) and answers 404 for anything the caller may
+//! not see, 403 for a visible document they may not act on as asked.
+use sqlx::PgPool;
+use stockage_events::{EventMeta, Permission, RecordedEvent, UserId};
+use stockage_store::EventStore;
+use uuid::Uuid;
+
+use super::rules::effective;
+use crate::documents::projects::{self, Membership};
+use crate::documents::view::{DocumentRow, DocumentView};
+use crate::domain::document::{Document, DocumentCommand};
+use crate::error::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Read,
+    Write,
+    /// Manage the document's ACL.
+    Admin,
+}
+
+impl Need {
+    fn minimum(self) -> Permission {
+        match self {
+            Need::Read => Permission::Read,
+            Need::Write => Permission::Write,
+            Need::Admin => Permission::Admin,
+        }
+    }
+}
+
+/// The document's columns plus its ACL, in one query.
+const DOCUMENT_WITH_ACL: &str = "SELECT r.id, r.project_id, r.title, r.filename, r.kind, r.content_type, r.size, \
+     r.sha256, r.revision, r.tags, r.added_by, r.updated_by, r.created_at, r.updated_at, r.deleted_at, \
+     coalesce(acl.principals, '{}') AS acl_principals, coalesce(acl.permissions, '{}') AS acl_permissions \
+     FROM project_resources r LEFT JOIN LATERAL ( \
+         SELECT array_agg(a.principal ORDER BY a.principal) AS principals, \
+                array_agg(a.permission ORDER BY a.principal) AS permissions \
+         FROM document_acl a WHERE a.document_id = r.id) acl ON true \
+     WHERE r.id = $1 AND r.project_id = $2";
+
+/// A document the caller may act on as asked.
+pub struct DocumentAccess {
+    pub membership: Membership,
+    pub document: DocumentRow,
+    pub permission: Permission,
+}
+
+/// Counts and logs a refusal (never file contents).
+fn denied(user: &UserId, action: &'static str, document: Option<Uuid>, project: &str) {
+    metrics::counter!("stockage_access_denied_total", "action" => action).increment(1);
+    tracing::info!(user = %user, action, ?document, project, "access denied");
+}
+
+/// The project (for a member) for adding documents to it, which the
+/// project role decides: editors and up.
+pub async fn project(
+    pool: &PgPool,
+    slug: &str,
+    user: &UserId,
+    action: &'static str,
+) -> Result<Membership, Error> {
+    let membership = projects::membership(pool, slug, user)
+        .await
+        .inspect_err(|_| denied(user, action, None, slug))?;
+    if !membership.role.can_write() {
+        denied(user, action, None, slug);
+        return Err(Error::Forbidden(format!(
+            "adding documents needs the editor role or higher; you are {}",
+            membership.role
+        )));
+    }
+    Ok(membership)
+}
+
+/// The document `id` of project `slug`, if the caller may `need` it.
+/// Deleted documents are found too; see [`DocumentAccess::live`].
+pub async fn document(
+    pool: &PgPool,
+    slug: &str,
+    id: &str,
+    user: &UserId,
+    need: Need,
+    action: &'static str,
+) -> Result<DocumentAccess, Error> {
+    let not_found = || Error::NotFound(format!("document {id:?} not found"));
+    let membership = projects::membership(pool, slug, user)
+        .await
+        .inspect_err(|_| denied(user, action, None, slug))?;
+    let Ok(document_id) = id.parse::<Uuid>() else {
+        return Err(not_found());
+    };
+    let document: DocumentRow = sqlx::query_as(DOCUMENT_WITH_ACL)
+        .bind(document_id)
+        .bind(membership.project.id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(not_found)?;
+    let (permission, _) = effective(user, Some(membership.role), &document.acl()?);
+    if permission < need.minimum() {
+        denied(user, action, Some(document_id), slug);
+        if permission == Permission::None {
+            return Err(not_found());
+        }
+        return Err(Error::Forbidden(format!(
+            "this needs {} permission on the document; you have {permission}",
+            need.minimum()
+        )));
+    }
+    Ok(DocumentAccess {
+        membership,
+        document,
+        permission,
+    })
+}
+
+impl DocumentAccess {
+    /// Runs a command on the document this access was granted for.
+    pub async fn execute(
+        &self,
+        store: &EventStore,
+        command: DocumentCommand,
+        meta: EventMeta,
+    ) -> Result<Vec<RecordedEvent>, Error> {
+        let (id, project) = (self.document.id, self.document.project_id);
+        Ok(stockage_store::command::execute::<Document>(store, id, project, command, meta).await?)
+    }
+
+    /// 404 for a soft-deleted document, as if it were gone.
+    pub fn live(self) -> Result<Self, Error> {
+        match self.document.deleted_at {
+            Some(_) => Err(Error::NotFound(format!(
+                "document {} not found",
+                self.document.id
+            ))),
+            None => Ok(self),
+        }
+    }
+
+    pub fn view(&self) -> DocumentView {
+        DocumentView::new(&self.membership.project.slug, &self.document)
+    }
+}

@@ -1,0 +1,139 @@
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use stockage_events::{Event, RecordedEvent};
+
+use stockage_store::{Kind, ProjectionError, Projector};
+
+/// `search_documents`: what the search read model knows of each document
+/// from the log alone. Content is extracted later by the index workers;
+/// this projector only marks a row `pending` when its content changed, so
+/// it never does slow work inside its transaction.
+pub struct SearchProjector;
+
+#[async_trait]
+impl Projector for SearchProjector {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Async
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["search_documents"]
+    }
+
+    /// What the extraction workers write (see `worker.rs`).
+    fn worker_columns(&self) -> &'static [&'static str] {
+        &[
+            "status",
+            "reason",
+            "body",
+            "extra",
+            "metadata",
+            "keywords",
+            "indexed_revision",
+            "claimed_until",
+            "attempts",
+            "tsv",
+        ]
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        recorded: &RecordedEvent,
+        event: &Event,
+    ) -> Result<(), ProjectionError> {
+        let id = recorded.stream_id;
+        match event {
+            Event::DocumentAdded {
+                title,
+                filename,
+                kind,
+                sha256,
+                tags,
+                ..
+            } => {
+                sqlx::query(
+                    "INSERT INTO search_documents (document_id, project_id, kind, title, filename, tags, added_by,
+                         created_at, revision, sha256, language, tsv)
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, 1, $9, l.language,
+                         stockage_search_vector(l.language, $4, $6, '{}', '', '')
+                     FROM (SELECT coalesce((SELECT language FROM search_settings WHERE project_id = $2),
+                                           'english'::regconfig) AS language) l
+                     ON CONFLICT (document_id) DO NOTHING",
+                )
+                .bind(id)
+                .bind(recorded.project_id)
+                .bind(kind.as_str())
+                .bind(title)
+                .bind(filename)
+                .bind(tags)
+                .bind(recorded.actor.as_str())
+                .bind(recorded.recorded_at)
+                .bind(sha256.as_str())
+                .execute(&mut *conn)
+                .await?;
+            }
+            Event::RevisionAdded {
+                revision,
+                filename,
+                sha256,
+                ..
+            }
+            | Event::RevisionRestored {
+                revision,
+                filename,
+                sha256,
+                ..
+            } => {
+                // A newer revision than the row knows: its content is to be
+                // extracted; until then the old content stays searchable.
+                sqlx::query(
+                    "UPDATE search_documents SET revision = $2, filename = $3, sha256 = $4,
+                         generation = generation + 1, status = 'pending', reason = NULL, claimed_until = NULL,
+                         attempts = 0
+                     WHERE document_id = $1 AND revision < $2",
+                )
+                .bind(id)
+                .bind(*revision as i32)
+                .bind(filename)
+                .bind(sha256.as_str())
+                .execute(&mut *conn)
+                .await?;
+            }
+            Event::DocumentMetadataChanged { title, tags } => {
+                // Title and tags are not content: the vector is recomputed
+                // from the row alone, without extracting anything again.
+                sqlx::query(
+                    "UPDATE search_documents SET title = coalesce($2, title), tags = coalesce($3, tags),
+                         tsv = stockage_search_vector(language, coalesce($2, title), coalesce($3, tags), keywords,
+                             body, extra)
+                     WHERE document_id = $1",
+                )
+                .bind(id)
+                .bind(title)
+                .bind(tags)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Event::DocumentDeleted {} | Event::DocumentUndeleted {} => {
+                sqlx::query("UPDATE search_documents SET deleted = $2 WHERE document_id = $1")
+                    .bind(id)
+                    .bind(matches!(event, Event::DocumentDeleted {}))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Event::ProjectCreated { .. }
+            | Event::RevisionLabeled { .. }
+            | Event::AclEntryGranted { .. }
+            | Event::AclEntryRevoked { .. }
+            | Event::MemberAdded { .. }
+            | Event::MemberRoleChanged { .. }
+            | Event::MemberRemoved { .. } => {}
+        }
+        Ok(())
+    }
+}

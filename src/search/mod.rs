@@ -1,0 +1,7 @@
+//! Intelligent indexing and search: the `search_documents` read model
+//! (kept by its projector and filled in by the extraction workers) and the
+//! ranked, permission-filtered query over it.
+pub mod index;
+pub mod query;
+
+pub use query::{Hit, IndexState, SearchCursor, SearchFilter, search, state};

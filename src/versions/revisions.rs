@@ -1,0 +1,102 @@
+//! The `document_revisions` read model, and parsing revision numbers.
+use serde::Serialize;
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::Error;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RevisionView {
+    pub revision: i32,
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub added_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub restored_from: Option<i32>,
+    pub label: Option<String>,
+}
+
+const COLUMNS: &str =
+    "revision, sha256, size, filename, content_type, added_by, created_at, restored_from, label";
+
+/// Every revision of a document, ascending.
+pub async fn list(pool: &PgPool, document: Uuid) -> Result<Vec<RevisionView>, Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM document_revisions WHERE document_id = $1 ORDER BY revision"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(document)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Revision `n`, or 404 naming the latest.
+pub async fn get(
+    pool: &PgPool,
+    document: Uuid,
+    n: u32,
+    latest: i32,
+) -> Result<RevisionView, Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM document_revisions WHERE document_id = $1 AND revision = $2"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(document)
+        .bind(n as i32)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("revision {n} not found; the latest is {latest}")))
+}
+
+/// A revision number from a path or query: a whole number from 1.
+pub fn parse(raw: &str, what: &str) -> Result<u32, Error> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err(Error::Invalid(format!(
+            "{what}: revisions are numbered from 1"
+        ))),
+        Err(_) => Err(Error::Invalid(format!(
+            "{what}: {raw:?} is not a revision number"
+        ))),
+    }
+}
+
+/// `If-Match: "3"` (or `3`, or `W/"3"`): the revision the client last saw.
+/// `*` or no header: no condition.
+pub fn if_match(header: Option<&str>) -> Result<Option<u32>, Error> {
+    let Some(raw) = header.map(str::trim) else {
+        return Ok(None);
+    };
+    if raw == "*" {
+        return Ok(None);
+    }
+    let tag = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+    parse(tag, "If-Match").map(Some).map_err(|_| {
+        Error::Invalid(format!(
+            "If-Match must be the revision you last saw, e.g. \"3\"; got {raw:?}"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revision_numbers_and_if_match() {
+        assert_eq!(parse("3", "n").unwrap(), 3);
+        assert!(
+            parse("0", "n").is_err() && parse("-1", "n").is_err() && parse("two", "n").is_err()
+        );
+        assert_eq!(if_match(None).unwrap(), None);
+        assert_eq!(if_match(Some("*")).unwrap(), None);
+        assert_eq!(if_match(Some("\"4\"")).unwrap(), Some(4));
+        assert_eq!(if_match(Some("W/\"4\"")).unwrap(), Some(4));
+        assert_eq!(if_match(Some("7")).unwrap(), Some(7));
+        assert!(if_match(Some("\"abc\"")).is_err() && if_match(Some("\"0\"")).is_err());
+    }
+}
