@@ -37,6 +37,40 @@ pub enum Error {
     /// Well-formed, but the content could not be processed.
     #[error("{0}")]
     Unprocessable(String),
+    /// The document is checked out by someone else (423), naming the
+    /// holder and when the lock expires.
+    #[error("{detail}")]
+    Locked {
+        detail: String,
+        locked_by: String,
+        expires_at: String,
+    },
+    /// Asked to lock a document someone else holds (409 with the holder).
+    #[error("{detail}")]
+    AlreadyLocked {
+        detail: String,
+        locked_by: String,
+        expires_at: String,
+    },
+    /// A precondition of the protocol does not hold (412).
+    #[error("{0}")]
+    Precondition(String),
+    /// It existed and is gone for good (410): purged, exhausted, expired.
+    #[error("{0}")]
+    Gone(String),
+    /// The bytes do not match the checksum sent with them (tus: 460).
+    #[error("{0}")]
+    ChecksumMismatch(String),
+    /// Too many attempts; try again after `retry_after` seconds (429).
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// Over the project's storage quota (507).
+    #[error("{0}")]
+    InsufficientStorage(String),
+    /// A dependency is down or the server is at capacity; try again after
+    /// `retry_after` seconds (503). Nothing was changed.
+    #[error("{detail}")]
+    Unavailable { detail: String, retry_after: u64 },
     /// Infrastructure failure: the cause is logged, the caller gets a
     /// plain sentence.
     #[error("internal error: {0}")]

@@ -133,6 +133,8 @@ pub async fn send(
                         range.unwrap_or("")
                     ),
                     current_revision: None,
+                    locked_by: None,
+                    expires_at: None,
                 }));
         }
     };

@@ -24,6 +24,14 @@ impl Kind for Error {
             Error::TooLarge(_) => "Payload too large",
             Error::UnsupportedType(_) => "Unsupported media type",
             Error::Unprocessable(_) => "Unprocessable content",
+            Error::Locked { .. } => "Locked",
+            Error::AlreadyLocked { .. } => "Conflict",
+            Error::Precondition(_) => "Precondition failed",
+            Error::Gone(_) => "Gone",
+            Error::ChecksumMismatch(_) => "Checksum mismatch",
+            Error::TooManyRequests { .. } => "Too many requests",
+            Error::InsufficientStorage(_) => "Insufficient storage",
+            Error::Unavailable { .. } => "Service unavailable",
             Error::Internal(_) => "Internal server error",
         }
     }
@@ -39,6 +47,14 @@ impl Kind for Error {
             Error::TooLarge(_) => "payload-too-large",
             Error::UnsupportedType(_) => "unsupported-media-type",
             Error::Unprocessable(_) => "unprocessable-content",
+            Error::Locked { .. } => "locked",
+            Error::AlreadyLocked { .. } => "already-locked",
+            Error::Precondition(_) => "precondition-failed",
+            Error::Gone(_) => "gone",
+            Error::ChecksumMismatch(_) => "checksum-mismatch",
+            Error::TooManyRequests { .. } => "too-many-requests",
+            Error::InsufficientStorage(_) => "insufficient-storage",
+            Error::Unavailable { .. } => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -54,6 +70,12 @@ pub struct Problem {
     /// With 412: the document's latest revision now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_revision: Option<u32>,
+    /// With 423 and 409 on a lock: who holds the document's lock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_by: Option<String>,
+    /// With 423 and 409 on a lock: when the lock expires (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 impl ResponseError for Error {
@@ -68,6 +90,17 @@ impl ResponseError for Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Locked { .. } => StatusCode::LOCKED,
+            Error::AlreadyLocked { .. } => StatusCode::CONFLICT,
+            Error::Precondition(_) => StatusCode::PRECONDITION_FAILED,
+            Error::Gone(_) => StatusCode::GONE,
+            // tus 1.0 checksum extension: "460 Checksum Mismatch".
+            Error::ChecksumMismatch(_) => {
+                StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
+            Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +118,24 @@ impl ResponseError for Error {
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
+        if let Error::TooManyRequests { retry_after, .. } | Error::Unavailable { retry_after, .. } =
+            self
+        {
+            response.insert_header(("Retry-After", retry_after.to_string()));
+        }
+        let (locked_by, expires_at) = match self {
+            Error::Locked {
+                locked_by,
+                expires_at,
+                ..
+            }
+            | Error::AlreadyLocked {
+                locked_by,
+                expires_at,
+                ..
+            } => (Some(locked_by.clone()), Some(expires_at.clone())),
+            _ => (None, None),
+        };
         response
             .content_type("application/problem+json")
             .json(Problem {
@@ -98,6 +149,8 @@ impl ResponseError for Error {
                     } => Some(*current_revision),
                     _ => None,
                 },
+                locked_by,
+                expires_at,
             })
     }
 }
