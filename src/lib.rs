@@ -20,6 +20,7 @@ pub mod preview;
 pub mod retention;
 pub mod search;
 pub mod storage;
+pub mod uploads;
 pub mod versions;
 
 // What they share.

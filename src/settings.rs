@@ -33,6 +33,8 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
+    /// `STOCKAGE_TUS_*`: resumable uploads' expiry and writers.
+    pub uploads: crate::uploads::UploadsConfig,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Settings {
             index,
             previews,
             live: live_limits()?,
+            uploads: crate::uploads::UploadsConfig::from_env()?,
         })
     }
 }
@@ -72,6 +75,7 @@ impl Settings {
             index: IndexConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
+            uploads: crate::uploads::UploadsConfig::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::preview::{self, Previews};
 use crate::search::index::{self, IndexConfig, SearchProjector};
 use crate::settings::Settings;
 use crate::storage::BlobStore;
+use crate::uploads::Uploads;
 use crate::{db, telemetry};
 
 pub struct Application {
@@ -56,12 +57,25 @@ impl Application {
             ));
         }
         start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
+        let uploads = Uploads::new(
+            store.clone(),
+            blobs.clone(),
+            settings.storage.max_upload_bytes,
+            settings.uploads.clone(),
+        );
+        tokio::spawn(crate::uploads::sweep::run(
+            store.pool().clone(),
+            blobs.clone(),
+            settings.uploads.sweep_every,
+            stopping.clone(),
+        ));
         let state = web::Data::new(AppState {
             store,
             blobs,
             diffs: Default::default(),
             previews,
             max_upload_bytes: settings.storage.max_upload_bytes,
+            uploads,
             keys: Keys::new(&settings.auth.jwt_secret),
             metrics: telemetry::metrics_handle(),
             live,

@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use stockage_events::FileKind;
-use uuid::Uuid;
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
@@ -12,7 +11,7 @@ use super::form;
 use super::{AppState, meta};
 use crate::documents::queries::{self, Cursor, ListFilter};
 use crate::documents::{DocumentView, fields, projects};
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::domain::document::{DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
 
@@ -78,27 +77,22 @@ pub async fn upload(
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());
-    let command = DocumentCommand::Add {
-        file: NewFile {
-            filename: received.filename.as_str().to_owned(),
-            kind: received.filename.kind(),
-            size: received.blob.size,
-            sha256: received.blob.sha256,
-        },
-        title,
-        tags: received.tags.unwrap_or_default(),
+    let file = NewFile {
+        filename: received.filename.as_str().to_owned(),
+        kind: received.filename.kind(),
+        size: received.blob.size,
+        sha256: received.blob.sha256,
     };
-    let id = Uuid::now_v7();
-    let project_id = membership.project.id;
-    stockage_store::command::execute::<Document>(
+    let tags = received.tags.unwrap_or_default();
+    let id = crate::documents::add::add(
         &state.store,
-        id,
-        project_id,
-        command,
+        &membership,
+        file,
+        title,
+        tags,
         meta(&user, &req),
     )
-    .await
-    .map_err(Error::from)?;
+    .await?;
     let view = DocumentView::new(
         &membership.project.slug,
         &queries::get(state.pool(), id).await?,

@@ -13,6 +13,7 @@ mod projects;
 mod revisions;
 mod search;
 mod ui;
+mod uploads;
 
 use std::time::Instant;
 
@@ -41,6 +42,7 @@ pub struct AppState {
     pub diffs: crate::versions::diff::Cache,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
+    pub uploads: crate::uploads::Uploads,
     pub keys: Keys,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
@@ -103,6 +105,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)
+                .configure(uploads::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
         .configure(ui::routes)

@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, revisions, search};
+use super::{acl, documents, live, ops, previews, projects, revisions, search, uploads};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions, search};
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        uploads::options, uploads::create, uploads::head, uploads::status, uploads::patch, uploads::terminate,
     ),
     modifiers(&BearerAuth)
 )]

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::permissions::{DocumentAccess, Need};
 use crate::storage::policy::FileName;
 use crate::storage::receive;
+use crate::versions::add;
 use crate::versions::diff::{self, Comparison, Side, pixels};
 use crate::versions::revisions::{self, RevisionView};
 use stockage_events::{Event, RecordedEvent, Sha256};
@@ -54,7 +55,6 @@ async fn created(
     doc: &DocumentAccess,
     recorded: &[RecordedEvent],
 ) -> Result<HttpResponse, Error> {
-    let id = doc.document.id;
     let revision = recorded
         .iter()
         .find_map(|e| match e.event() {
@@ -64,6 +64,16 @@ async fn created(
             _ => None,
         })
         .ok_or_else(|| Error::internal("a new revision recorded no revision event"))?;
+    revision_created(state, doc, revision).await
+}
+
+/// 201 with revision `revision` of the document.
+async fn revision_created(
+    state: &AppState,
+    doc: &DocumentAccess,
+    revision: u32,
+) -> Result<HttpResponse, Error> {
+    let id = doc.document.id;
     let view = revisions::get(state.pool(), id, revision, revision as i32).await?;
     let location = format!(
         "/api/v1/projects/{}/documents/{id}/revisions/{}",
@@ -101,11 +111,7 @@ pub async fn put_content(
             .map(|v| v.to_str().unwrap_or("?")),
     )?;
     // A stale condition is refused before a byte is read.
-    if let Some(expected) = expected
-        && expected as i32 != doc.document.revision
-    {
-        return Err(stale(expected, doc.document.revision));
-    }
+    add::check_expected(expected, &doc)?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
     let is_form = req
         .headers()
@@ -132,34 +138,20 @@ pub async fn put_content(
             .transpose()?
             .unwrap_or(&doc.document.filename);
         let filename = FileName::parse(raw)?;
-        receive::same_kind(doc.document.kind()?, filename.kind())?;
+        add::check_kind(&doc, filename.kind())?;
         let staged =
             receive::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
                 .await?;
         (filename, staged.commit().await?)
     };
-    let command = DocumentCommand::AddRevision {
-        file: NewFile {
-            filename: filename.as_str().to_owned(),
-            kind: filename.kind(),
-            size: blob.size,
-            sha256: blob.sha256,
-        },
-        expected,
+    let file = NewFile {
+        filename: filename.as_str().to_owned(),
+        kind: filename.kind(),
+        size: blob.size,
+        sha256: blob.sha256,
     };
-    let recorded = doc
-        .execute(&state.store, command, meta(&user, &req))
-        .await?;
-    created(&state, &doc, &recorded).await
-}
-
-fn stale(expected: u32, current: i32) -> Error {
-    Error::Stale {
-        detail: format!(
-            "the document is at revision {current}, not {expected}; fetch it and try again"
-        ),
-        current_revision: current as u32,
-    }
+    let revision = add::add(&state.store, &doc, file, expected, meta(&user, &req)).await?;
+    revision_created(&state, &doc, revision).await
 }
 
 /// Every revision, ascending, with no gaps.

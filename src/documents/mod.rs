@@ -1,6 +1,7 @@
 //! Projects, their teams and their documents as the read models show them:
 //! membership (the first check of every project path), the document list
 //! and views, and the fields users type.
+pub mod add;
 pub mod fields;
 pub mod projects;
 pub mod queries;

@@ -7,6 +7,7 @@
 mod config;
 pub mod policy;
 pub mod receive;
+mod resumable;
 mod upload;
 
 use std::ops::Range;
@@ -19,6 +20,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
+use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::{
     GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
@@ -27,6 +29,7 @@ use stockage_events::Sha256;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 pub use config::{BlobBackend, StorageConfig};
+pub use resumable::{Appender, PART, Progress};
 pub use upload::{Staged, StoredBlob, Upload};
 
 const BLOB_PREFIX: &str = "sha256";
@@ -51,6 +54,8 @@ pub struct BlobStore {
     /// The directory of the local backend: its unfinished multipart files
     /// (`key#n`) are invisible to `list`, so gc looks for them here.
     local_dir: Option<std::path::PathBuf>,
+    /// The same store's multipart API, for resumable uploads (S3, memory).
+    multipart: Option<Arc<dyn MultipartStore>>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -88,6 +93,7 @@ impl BlobStore {
             inner,
             root: Path::from(root),
             local_dir: None,
+            multipart: None,
         }
     }
 
@@ -120,7 +126,11 @@ impl BlobStore {
                         .with_endpoint(endpoint)
                         .with_allow_http(endpoint.starts_with("http://"));
                 }
-                Ok(Self::new(Arc::new(builder.build()?), prefix))
+                let s3 = Arc::new(builder.build()?);
+                Ok(Self {
+                    multipart: Some(s3.clone()),
+                    ..Self::new(s3, prefix)
+                })
             }
         }
     }
@@ -132,7 +142,11 @@ impl BlobStore {
 
     /// For unit tests of pure logic only.
     pub fn in_memory() -> Self {
-        Self::new(Arc::new(InMemory::new()), "")
+        let memory = Arc::new(InMemory::new());
+        Self {
+            multipart: Some(memory.clone()),
+            ..Self::new(memory, "")
+        }
     }
 
     fn path(&self, parts: &[&str]) -> Path {

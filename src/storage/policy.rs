@@ -117,7 +117,25 @@ impl Sniffer {
     /// Checks everything that the prefix and the size can tell. glTF also
     /// needs [`check_gltf_json`] over the whole file.
     pub fn finish(&self) -> Result<(), PolicyError> {
-        if self.size == 0 {
+        self.judge(self.size)
+    }
+
+    /// Whether the bytes seen so far can begin a file of `size` bytes:
+    /// the same checks as [`Sniffer::finish`], early, for an upload whose
+    /// length is declared before its bytes arrive. Needs the whole
+    /// prefix ([`Sniffer::has_prefix`]).
+    pub fn judge_declared(&self, size: u64) -> Result<(), PolicyError> {
+        self.judge(size)
+    }
+
+    /// Whether the first 64 KiB (or the whole of a smaller file of
+    /// `size` bytes) went past.
+    pub fn has_prefix(&self, size: u64) -> bool {
+        self.prefix.len() as u64 >= size.min(PREFIX as u64)
+    }
+
+    fn judge(&self, size: u64) -> Result<(), PolicyError> {
+        if size == 0 {
             return Err(PolicyError::Empty);
         }
         let p = self.prefix.as_slice();
@@ -135,11 +153,11 @@ impl Sniffer {
             FileKind::Jpg if !p.starts_with(&[0xFF, 0xD8, 0xFF]) => {
                 fail("a .jpg file must start with the JPEG marker FF D8 FF".into())
             }
-            FileKind::Glb => check_glb(p, self.size),
+            FileKind::Glb => check_glb(p, size),
             FileKind::Gltf if !p.trim_ascii_start().starts_with(b"{") => {
                 fail("a .gltf file must be a JSON object".into())
             }
-            FileKind::Stl => check_stl(p, self.size),
+            FileKind::Stl => check_stl(p, size),
             _ => Ok(()),
         }
     }

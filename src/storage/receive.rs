@@ -7,7 +7,7 @@ use stockage_events::FileKind;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::policy::{self, PolicyError, Sniffer};
-use super::{BlobError, BlobStore, Staged};
+use super::{BlobError, BlobStore, Staged, StoredBlob};
 use crate::error::Error;
 
 impl From<BlobError> for Error {
@@ -32,6 +32,43 @@ pub fn too_large(max_bytes: u64) -> Error {
     ))
 }
 
+/// The checks that bytes pass on their way in: the size cap and what the
+/// type's signature and size can tell. Both upload paths (multipart and
+/// resumable) run every byte through one.
+pub struct Gate {
+    sniffer: Sniffer,
+    max_bytes: u64,
+}
+
+impl Gate {
+    pub fn new(kind: FileKind, max_bytes: u64) -> Self {
+        Self {
+            sniffer: Sniffer::new(kind),
+            max_bytes,
+        }
+    }
+
+    pub fn pass(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        if self.sniffer.size() + chunk.len() as u64 > self.max_bytes {
+            return Err(too_large(self.max_bytes));
+        }
+        self.sniffer.feed(chunk);
+        Ok(())
+    }
+
+    /// The early verdict on a file declared `size` bytes long, once its
+    /// first bytes went past (`None` until then).
+    pub fn verdict_on_declared(&self, size: u64) -> Option<Result<(), Error>> {
+        self.sniffer
+            .has_prefix(size)
+            .then(|| Ok(self.sniffer.judge_declared(size)?))
+    }
+
+    pub fn finish(&self) -> Result<(), Error> {
+        Ok(self.sniffer.finish()?)
+    }
+}
+
 /// Streams `body` through the policy for `kind` into the blob store. On
 /// any error nothing stays behind.
 pub async fn receive_stream<E: std::fmt::Display>(
@@ -40,26 +77,53 @@ pub async fn receive_stream<E: std::fmt::Display>(
     blobs: &BlobStore,
     max_bytes: u64,
 ) -> Result<Staged, Error> {
-    let mut sniffer = Sniffer::new(kind);
+    let mut gate = Gate::new(kind, max_bytes);
     let mut upload = blobs.upload().await?;
     let streamed: Result<(), Error> = async {
         while let Some(chunk) = body.next().await {
             let chunk =
                 chunk.map_err(|e| Error::Invalid(format!("the upload could not be read: {e}")))?;
-            if upload.size() + chunk.len() as u64 > max_bytes {
-                return Err(too_large(max_bytes));
-            }
-            sniffer.feed(&chunk);
+            gate.pass(&chunk)?;
             upload.write(chunk).await?;
         }
-        Ok(sniffer.finish()?)
+        gate.finish()
     }
     .await;
     if let Err(error) = streamed {
         upload.abort().await;
         return Err(error);
     }
-    let staged = upload.stage().await?;
+    whole_file_checks(upload.stage().await?, kind).await
+}
+
+/// The policy over bytes already stored whole (a completed resumable
+/// upload, `stored` reads them): the same gate and whole-file checks as
+/// [`receive_stream`]. Returns the digest and size; the caller stages.
+pub async fn check_stored(
+    mut stored: impl Stream<Item = Result<Bytes, BlobError>> + Unpin,
+    kind: FileKind,
+    max_bytes: u64,
+) -> Result<StoredBlob, Error> {
+    use sha2::Digest;
+    let mut gate = Gate::new(kind, max_bytes);
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    while let Some(chunk) = stored.next().await {
+        let chunk = chunk?;
+        gate.pass(&chunk)?;
+        hasher.update(&chunk);
+        size += chunk.len() as u64;
+    }
+    gate.finish()?;
+    Ok(StoredBlob {
+        sha256: stockage_events::Sha256::from_digest(hasher.finalize().into()),
+        size,
+    })
+}
+
+/// What only the whole file can tell (glTF's JSON). On failure the
+/// staged bytes are discarded.
+pub async fn whole_file_checks(staged: Staged, kind: FileKind) -> Result<Staged, Error> {
     if kind == FileKind::Gltf {
         let stream = staged.read().await?.map_err(std::io::Error::other);
         let reader = SyncIoBridge::new(StreamReader::new(stream));

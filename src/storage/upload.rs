@@ -85,9 +85,9 @@ impl Upload {
 
 /// An upload that is complete but not yet at its content address.
 pub struct Staged {
-    store: BlobStore,
-    temp: Path,
-    blob: StoredBlob,
+    pub(super) store: BlobStore,
+    pub(super) temp: Path,
+    pub(super) blob: StoredBlob,
 }
 
 impl Staged {

@@ -109,6 +109,11 @@ pub async fn spawn_app_configured(pool: PgPool, configure: impl FnOnce(&mut Sett
     spawn_with(pool, settings).await
 }
 
+/// A server on `backend` whose local data lives under `data_dir`.
+pub async fn spawn_app_at(pool: PgPool, backend: Backend, data_dir: &std::path::Path) -> TestApp {
+    spawn(pool, backend, data_dir.to_owned()).await
+}
+
 async fn spawn(pool: PgPool, backend: Backend, data_dir: std::path::PathBuf) -> TestApp {
     spawn_with(pool, settings(data_dir, backend)).await
 }

@@ -24,6 +24,7 @@ mod search;
 mod settings;
 mod slow_files;
 mod storage;
+mod tus;
 mod ui;
 mod uploads;
 mod verify;

@@ -1,0 +1,25 @@
+//! Adding a document whose file is already at its content address: the
+//! one command path of every upload protocol (multipart and tus).
+use stockage_events::EventMeta;
+use stockage_store::EventStore;
+use uuid::Uuid;
+
+use super::Membership;
+use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::error::Error;
+
+/// Records the new document `file` in the member's project; returns its id.
+pub async fn add(
+    store: &EventStore,
+    membership: &Membership,
+    file: NewFile,
+    title: String,
+    tags: Vec<String>,
+    meta: EventMeta,
+) -> Result<Uuid, Error> {
+    let id = Uuid::now_v7();
+    let command = DocumentCommand::Add { file, title, tags };
+    stockage_store::command::execute::<Document>(store, id, membership.project.id, command, meta)
+        .await?;
+    Ok(id)
+}

@@ -1,0 +1,1 @@
+//! Real tus clients this project did not write.
