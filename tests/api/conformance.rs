@@ -166,10 +166,6 @@ async fn every_request_is_logged_once_with_route_status_user_and_id(pool: PgPool
         !log.iter().any(|l| l.contains("WARN")),
         "an expected 404 is no warning: {log:#?}"
     );
-    assert!(
-        !log.iter().any(|l| l.contains("_sqlx_migrations")),
-        "{log:#?}"
-    );
 }
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
