@@ -21,7 +21,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions, search, up
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
-        uploads::options, uploads::create, uploads::head, uploads::status, uploads::patch, uploads::terminate,
+        uploads::options, uploads::create, uploads::status, uploads::patch, uploads::terminate,
     ),
     modifiers(&BearerAuth)
 )]

@@ -31,7 +31,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/uploads/{id}")
             .wrap(tus())
             .route(web::method(actix_web::http::Method::OPTIONS).to(options))
-            .route(web::head().to(head))
             .route(web::get().to(status))
             .route(web::patch().to(patch))
             .route(web::delete().to(terminate)),
@@ -54,10 +53,10 @@ pub async fn options(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// 412 naming the supported version unless the client speaks tus 1.0.0.
-fn check_version(req: &HttpRequest) -> Result<(), HttpResponse> {
+fn wrong_version(req: &HttpRequest) -> Option<HttpResponse> {
     match text(req.headers(), "Tus-Resumable") {
-        Ok(Some(VERSION)) => Ok(()),
-        _ => Err(HttpResponse::PreconditionFailed()
+        Ok(Some(VERSION)) => None,
+        _ => Some(HttpResponse::PreconditionFailed()
             .insert_header(("Tus-Version", VERSION))
             .content_type("application/problem+json")
             .json(serde_json::json!({
@@ -142,7 +141,7 @@ pub async fn create(
     req: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, Error> {
-    if let Err(refused) = check_version(&req) {
+    if let Some(refused) = wrong_version(&req) {
         return Ok(refused);
     }
     let headers = req.headers();
@@ -175,32 +174,6 @@ pub async fn create(
     Ok(written(response, &outcome))
 }
 
-/// The upload's offset (`Upload-Offset`), length and expiry.
-#[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Upload-Offset, Upload-Length, Upload-Expires"),
-        (status = 404, description = "unknown, or another user's"), (status = 410, description = "expired")))]
-pub async fn head(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
-    if let Err(refused) = check_version(&req) {
-        return Ok(refused);
-    }
-    let row = state.uploads.status(&user.id, upload_id(&id)?).await?;
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header(("Upload-Offset", row.offset.to_string()))
-        .insert_header(("Upload-Length", row.length.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if row.completed_at.is_none() {
-        response.insert_header(("Upload-Expires", expires(row.expires_at)));
-    }
-    Ok(response.finish())
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct UploadStatus {
     id: Uuid,
@@ -227,18 +200,35 @@ impl From<UploadRow> for UploadStatus {
     }
 }
 
-/// The upload as JSON, with the document it became once complete.
+/// The upload as JSON, with the document it became once complete, and in
+/// tus's headers (`Upload-Offset`, `Upload-Length`, `Upload-Expires`):
+/// `HEAD` is answered by this route (see `access`), headers only.
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = UploadStatus), (status = 404, body = super::Problem),
-        (status = 410, body = super::Problem)))]
+    responses((status = 200, body = UploadStatus, description = "also Upload-Offset, Upload-Length, Upload-Expires"),
+        (status = 404, body = super::Problem), (status = 410, body = super::Problem)))]
 pub async fn status(
     user: AuthUser,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
+    // Reads need no Tus-Resumable, but one naming another version is refused.
+    if req.headers().contains_key("Tus-Resumable")
+        && let Some(refused) = wrong_version(&req)
+    {
+        return Ok(refused);
+    }
     let row = state.uploads.status(&user.id, upload_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(UploadStatus::from(row)))
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header(("Upload-Offset", row.offset.to_string()))
+        .insert_header(("Upload-Length", row.length.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if row.completed_at.is_none() {
+        response.insert_header(("Upload-Expires", expires(row.expires_at)));
+    }
+    Ok(response.json(UploadStatus::from(row)))
 }
 
 /// Appends bytes at `Upload-Offset`; the last byte completes the upload
@@ -259,7 +249,7 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Payload,
 ) -> Result<HttpResponse, Error> {
-    if let Err(refused) = check_version(&req) {
+    if let Some(refused) = wrong_version(&req) {
         return Ok(refused);
     }
     if !is_offset_stream(&req) {
@@ -289,7 +279,7 @@ pub async fn terminate(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    if let Err(refused) = check_version(&req) {
+    if let Some(refused) = wrong_version(&req) {
         return Ok(refused);
     }
     state.uploads.terminate(&user.id, upload_id(&id)?).await?;

@@ -8,7 +8,8 @@ use crate::storage::BlobStore;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Remove unfinished uploads and blobs no event references.
+    /// Remove unfinished uploads, expired resumable uploads and blobs no
+    /// event references.
     Gc {
         /// Only objects older than this are removed (e.g. 30m, 1h, 2d).
         #[arg(long, default_value = "1h", value_parser = parse_ttl)]
@@ -20,6 +21,11 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
     let Command::Gc { grace } = command;
     let pool = db::connect(settings.database_url.expose()).await?;
     let blobs = BlobStore::open(&settings.storage)?;
+    let expired = crate::uploads::sweep::sweep(&pool, &blobs).await?;
+    println!(
+        "removed {} expired resumable uploads (and {} finished ones' records)",
+        expired.expired, expired.forgotten
+    );
     let report = gc::collect(&pool, &blobs, grace).await?;
     println!(
         "scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",

@@ -113,13 +113,13 @@ pub async fn receive<E: std::fmt::Display>(
             "the request's body ended early ({why}); the upload has {kept} bytes"
         )));
     }
-    if let (Some(expected), Some(hasher)) = (checksum, hasher) {
-        if hasher.finalize()[..] != expected.digest[..] {
-            return Err(Error::ChecksumMismatch(format!(
-                "the bytes do not match Upload-Checksum; the upload stays at {} bytes",
-                row.offset
-            )));
-        }
+    if let (Some(expected), Some(hasher)) = (checksum, hasher)
+        && hasher.finalize()[..] != expected.digest[..]
+    {
+        return Err(Error::ChecksumMismatch(format!(
+            "the bytes do not match Upload-Checksum; the upload stays at {} bytes",
+            row.offset
+        )));
     }
     if appender.written() == length {
         appender.assemble().await?;

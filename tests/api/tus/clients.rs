@@ -33,7 +33,10 @@ async fn tuspy(args: Value) -> Value {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout.lines().last().unwrap_or_else(|| {
-        panic!("tuspy printed nothing: {}", String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "tuspy printed nothing: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
     });
     serde_json::from_str(line).unwrap()
 }
@@ -90,9 +93,18 @@ async fn interrupted_twice_and_resumed(pool: PgPool, backend: Backend) {
     if backend == Backend::S3 {
         env = vec![
             ("STOCKAGE_BLOB_BACKEND", "s3".to_owned()),
-            ("STOCKAGE_S3_ENDPOINT", std::env::var("STOCKAGE_TEST_S3_ENDPOINT").unwrap()),
-            ("STOCKAGE_S3_BUCKET", std::env::var("STOCKAGE_TEST_S3_BUCKET").unwrap()),
-            ("STOCKAGE_S3_PREFIX", format!("test-{}", uuid::Uuid::new_v4())),
+            (
+                "STOCKAGE_S3_ENDPOINT",
+                std::env::var("STOCKAGE_TEST_S3_ENDPOINT").unwrap(),
+            ),
+            (
+                "STOCKAGE_S3_BUCKET",
+                std::env::var("STOCKAGE_TEST_S3_BUCKET").unwrap(),
+            ),
+            (
+                "STOCKAGE_S3_PREFIX",
+                format!("test-{}", uuid::Uuid::new_v4()),
+            ),
         ];
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -125,7 +137,10 @@ async fn interrupted_twice_and_resumed(pool: PgPool, backend: Backend) {
     assert!(kept > 5_000_000 && kept < 40_000_000, "kept {kept}");
 
     // 2. tuspy resumes; the server is killed half-way through the rest.
-    let resumed = tokio::spawn(tuspy(args(&server.address, Some(format!("{}{path}", server.address)))));
+    let resumed = tokio::spawn(tuspy(args(
+        &server.address,
+        Some(format!("{}{path}", server.address)),
+    )));
     let mut waited = 0;
     while durable_offset(&pool).await < kept as i64 + 40_000_000 {
         assert!(waited < 2_400, "the resumed upload made no progress");
@@ -142,16 +157,39 @@ async fn interrupted_twice_and_resumed(pool: PgPool, backend: Backend) {
     server = ServerProcess::start_with(&url, &data_dir, &env).await;
     app.address = server.address.clone();
     assert_eq!(app.tus_offset(ADMIN, path).await, at_kill);
-    let done = tuspy(args(&server.address, Some(format!("{}{path}", server.address)))).await;
+    let done = tuspy(args(
+        &server.address,
+        Some(format!("{}{path}", server.address)),
+    ))
+    .await;
     assert!(done["error"].is_null(), "{done}");
     assert_eq!(done["started_at"], at_kill);
     assert_eq!(done["offset"], SIZE);
-    let document = done["headers"]["stockage-document"].as_str().expect("the document id").to_owned();
+    let document = done["headers"]["stockage-document"]
+        .as_str()
+        .expect("the document id")
+        .to_owned();
     assert_eq!(done["headers"]["stockage-revision"], "1");
 
-    let doc: Value = app.get(&format!("/api/v1/projects/alpha/documents/{document}"), ADMIN).await.json().await.unwrap();
-    assert_eq!((doc["sha256"].as_str(), doc["size"].as_u64()), (Some(sha256.as_str()), Some(SIZE)));
-    let content = app.get(&format!("/api/v1/projects/alpha/documents/{document}/content"), ADMIN).await;
+    let doc: Value = app
+        .get(
+            &format!("/api/v1/projects/alpha/documents/{document}"),
+            ADMIN,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (doc["sha256"].as_str(), doc["size"].as_u64()),
+        (Some(sha256.as_str()), Some(SIZE))
+    );
+    let content = app
+        .get(
+            &format!("/api/v1/projects/alpha/documents/{document}/content"),
+            ADMIN,
+        )
+        .await;
     assert_eq!(content.status(), StatusCode::OK);
     let mut stream = content.bytes_stream();
     let mut hasher = sha2::Sha256::new();
