@@ -33,6 +33,8 @@ const ASSETS: &[Asset] = &[
     asset!("views/projects.js", JS),
     asset!("views/project.js", JS),
     asset!("views/upload.js", JS),
+    asset!("views/resumable.js", JS),
+    asset!("vendor/tus-js-client-4.3.1.min.js", JS),
     asset!("views/document.js", JS),
     asset!("views/history.js", JS),
     asset!("views/permissions.js", JS),

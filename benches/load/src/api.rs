@@ -145,6 +145,53 @@ impl Api {
         json("upload", sent).await
     }
 
+    /// Creates a tus upload of `size` bytes named `filename` in project
+    /// `slug`; returns its URL.
+    pub async fn tus_create(&self, slug: &str, filename: &str, size: u64) -> ApiResult<String> {
+        use base64::Engine;
+        let encode = |v: &str| base64::engine::general_purpose::STANDARD.encode(v);
+        let metadata = format!("project {},filename {}", encode(slug), encode(filename));
+        let sent = self
+            .request(reqwest::Method::POST, "/uploads")
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", size.to_string())
+            .header("Upload-Metadata", metadata)
+            .send()
+            .await;
+        let response = checked("tus create", sent).await?;
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .ok_or("tus create: no Location")?;
+        Ok(format!("{}{location}", self.base))
+    }
+
+    /// One tus PATCH of `chunk` at `offset`; the document once complete.
+    pub async fn tus_patch(
+        &self,
+        url: &str,
+        offset: u64,
+        chunk: Bytes,
+    ) -> ApiResult<Option<String>> {
+        let sent = self
+            .http
+            .patch(url)
+            .bearer_auth(&self.token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", offset.to_string())
+            .body(chunk)
+            .send()
+            .await;
+        let response = checked("tus patch", sent).await?;
+        Ok(response
+            .headers()
+            .get("stockage-document")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned))
+    }
+
     /// `GET /search?q=` (20 hits a page).
     pub async fn search(&self, q: &str) -> ApiResult<Value> {
         let path = format!("/search?limit=20&q={}", encode(q));

@@ -6,6 +6,7 @@ mod mixed;
 mod rebuild;
 mod search;
 mod transfer;
+mod tus;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,12 +31,16 @@ pub enum Scenario {
     /// WebSocket subscribers, with the bare broadcast baseline (no database).
     Fanout,
     Search,
+    /// Resumable (tus) uploads in 5 MB PATCHes beside multipart.
+    Tus,
 }
 
 impl Scenario {
     pub fn all() -> Vec<Scenario> {
         use Scenario::*;
-        vec![Append, Upload, Download, Rebuild, Mixed, Fanout, Search]
+        vec![
+            Append, Upload, Download, Rebuild, Mixed, Fanout, Search, Tus,
+        ]
     }
 
     pub fn name(self) -> &'static str {
@@ -47,6 +52,7 @@ impl Scenario {
             Scenario::Mixed => "mixed",
             Scenario::Fanout => "fanout",
             Scenario::Search => "search",
+            Scenario::Tus => "tus",
         }
     }
 }
@@ -81,6 +87,7 @@ pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow
         }
         Scenario::Rebuild => rebuild::run(ctx).await,
         Scenario::Search => search::run(ctx).await,
+        Scenario::Tus => tus::run(ctx).await,
         Scenario::Mixed => mixed::run(ctx).await,
         Scenario::Fanout => {
             let (mut rows, bare) = broadcast::run(ctx).await?;
