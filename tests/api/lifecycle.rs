@@ -182,7 +182,7 @@ async fn the_state_filters_the_list_and_search(pool: PgPool) {
         .json()
         .await
         .unwrap();
-    assert_eq!(ids(&in_review, "id"), [id.clone()]);
+    assert_eq!(ids(&in_review, "id"), [id.as_str()]);
     let wip: Value = app
         .get("/api/v1/projects/alpha/documents?state=wip", "vic")
         .await
@@ -210,7 +210,7 @@ async fn the_state_filters_the_list_and_search(pool: PgPool) {
     let found = app
         .search("/api/v1/search?q=bridge&state=in_review", "vic")
         .await;
-    assert_eq!(ids(&found, "document_id"), [id.clone()]);
+    assert_eq!(ids(&found, "document_id"), [id.as_str()]);
     let found = app
         .search("/api/v1/projects/alpha/search?q=bridge&state=wip", "vic")
         .await;
