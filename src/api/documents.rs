@@ -3,7 +3,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use stockage_events::FileKind;
+use stockage_events::{FileKind, LifecycleState};
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
@@ -113,6 +113,8 @@ pub struct ListQuery {
     kind: Option<String>,
     q: Option<String>,
     include_deleted: Option<bool>,
+    /// `wip`, `in_review`, `released` or `obsolete`.
+    state: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -145,6 +147,7 @@ pub async fn list(
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
         include_deleted: query.include_deleted.unwrap_or(false),
+        state: parse_state(query.state.as_deref())?,
         after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
         limit,
     };
@@ -157,6 +160,14 @@ pub async fn list(
         items,
         next_cursor: next.map(|c| c.encode()),
     }))
+}
+
+/// `?state=` of the list and search: empty means any.
+pub fn parse_state(raw: Option<&str>) -> Result<Option<LifecycleState>, Error> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| LifecycleState::parse(s).map_err(|e| Error::Invalid(e.to_string())))
+        .transpose()
 }
 
 /// One document, at its latest revision.

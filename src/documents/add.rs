@@ -1,11 +1,11 @@
 //! Adding a document whose file is already at its content address: the
 //! one command path of every upload protocol (multipart and tus).
-use stockage_events::EventMeta;
+use stockage_events::{EventMeta, Permission};
 use stockage_store::EventStore;
 use uuid::Uuid;
 
 use super::Membership;
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::domain::document::{Actor, Document, DocumentCommand, NewFile};
 use crate::error::Error;
 
 /// Records the new document `file` in the member's project; returns its id.
@@ -19,7 +19,19 @@ pub async fn add(
 ) -> Result<Uuid, Error> {
     let id = Uuid::now_v7();
     let command = DocumentCommand::Add { file, title, tags };
-    stockage_store::command::execute::<Document>(store, id, membership.project.id, command, meta)
-        .await?;
+    // Adding needs write on the project, which the caller checked.
+    let actor = Actor {
+        user: meta.actor.clone(),
+        permission: Permission::Write,
+        now: crate::locks::now(),
+    };
+    stockage_store::command::execute::<Document>(
+        store,
+        id,
+        membership.project.id,
+        (actor, command),
+        meta,
+    )
+    .await?;
     Ok(id)
 }

@@ -40,6 +40,7 @@ pub async fn complete(
             .live()?;
             check_kind(&doc, kind)?;
             check_expected(if_match, &doc)?;
+            crate::locks::may_change(&uploads.store, &doc, user).await?;
             Some(doc)
         }
         None => None,

@@ -107,6 +107,7 @@ impl Uploads {
                 .live()?;
                 check_kind(&doc, target.filename.kind())?;
                 check_expected(target.if_match, &doc)?;
+                crate::locks::may_change(&self.store, &doc, user).await?;
                 (doc.membership.project.id, doc.membership.project.slug)
             }
             None => {
@@ -247,7 +248,6 @@ impl Uploads {
                 | Error::Stale { .. }
                 | Error::Forbidden(_)
                 | Error::NotFound(_)
-                | Error::Locked { .. }
                 | Error::InsufficientStorage(_)
                 | Error::Unprocessable(_)
         );

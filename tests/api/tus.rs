@@ -8,6 +8,7 @@ use sha2::Digest;
 use crate::helpers::{ADMIN, TestApp};
 
 mod clients;
+mod lifetime;
 mod policy;
 mod protocol;
 

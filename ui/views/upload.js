@@ -1,10 +1,28 @@
-import { api, send } from "../api.js";
+import { send } from "../api.js";
 import { bytes, h } from "../dom.js";
-import { THRESHOLD, resumable, unfinished } from "./resumable.js";
+import { parts } from "../registry.js";
+
+// Sends a file as a new document (target {slug, title?, tags?}) or a new
+// revision (target {slug, documentId, ifMatch?}) through the first part in
+// "uploads" that accepts it, else one multipart POST / raw PUT request.
+export function sendFile(file, target) {
+  const transport = parts("uploads").find((part) => part.accepts(file, target));
+  if (transport) return transport.send(file, target);
+  const project = `/projects/${encodeURIComponent(target.slug)}`;
+  if (target.documentId) {
+    const headers = { "X-Filename": file.name, "Content-Type": "application/octet-stream" };
+    if (target.ifMatch !== undefined) headers["If-Match"] = `"${target.ifMatch}"`;
+    return send("PUT", `${project}/documents/${encodeURIComponent(target.documentId)}/content`, file, { headers, onProgress: target.onProgress });
+  }
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (target.title) form.append("title", target.title);
+  if (target.tags) form.append("tags", target.tags);
+  return send("POST", `${project}/documents`, form, { onProgress: target.onProgress });
+}
 
 // A drop zone and file picker; each chosen file uploads with its own
-// progress bar (files over 8 MiB resumably, with pause and resume).
-// Files the policy refuses are named with the rule, unsent.
+// progress bar. Files the policy refuses are named with the rule, unsent.
 export function uploader(slug, policy, onUploaded) {
   const list = h("ul", { class: "uploads", "aria-label": "Uploads" });
   const picker = h("input", { type: "file", id: "file-picker", multiple: true, accept: policy.extensions.join(","), class: "visually-hidden" });
@@ -24,14 +42,7 @@ export function uploader(slug, policy, onUploaded) {
     zone.classList.remove("over");
     start([...e.dataTransfer.files]);
   });
-  const waiting = h("ul", { class: "uploads", id: "unfinished-uploads", "aria-label": "Unfinished uploads" });
-  unfinished(slug).then((entries) => {
-    for (const entry of entries) {
-      waiting.append(h("li", { "data-file": entry.filename }, h("strong", {}, entry.filename), ` (${bytes(entry.size)}) `,
-        h("span", { class: "muted" }, "was interrupted: choose the same file again to continue where it stopped.")));
-    }
-  }, () => {});
-  return h("section", { "aria-labelledby": "upload-heading" }, h("h2", { id: "upload-heading" }, "Upload"), zone, waiting, list);
+  return h("section", { "aria-labelledby": "upload-heading" }, h("h2", { id: "upload-heading" }, "Upload"), zone, list);
 
   function start(files) {
     for (const file of files) list.prepend(upload(file));
@@ -48,76 +59,24 @@ export function uploader(slug, policy, onUploaded) {
     if (file.size > policy.max_upload_bytes) {
       return refuse(item, bar, status, `Not uploaded: ${file.name} is ${bytes(file.size)}, over the ${bytes(policy.max_upload_bytes)} limit.`);
     }
-    if (file.size > THRESHOLD) return resume(file, item, bar, status);
-    const form = new FormData();
-    form.append("file", file, file.name);
     const started = performance.now();
-    send("POST", `/projects/${encodeURIComponent(slug)}/documents`, form, {
+    sendFile(file, {
+      slug,
+      attach: (node) => item.append(node),
       onProgress(sent, total) {
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         bar.max = total || file.size;
         bar.value = sent;
         status.textContent = `${bytes(sent)} of ${bytes(total || file.size)} · ${bytes(sent / seconds)}/s`;
       },
-    }).then(done(bar, status), (problem) => {
-      refuse(item, bar, status, explain(problem, file, policy));
-    });
-    return item;
-  }
-
-  function done(bar, status) {
-    return (doc) => {
+    }).then((doc) => {
+      item.querySelector('[data-action="pause"]')?.remove();
       bar.value = bar.max;
       status.className = "ok";
       status.replaceChildren("Uploaded · ", h("a", { href: `/projects/${encodeURIComponent(slug)}/documents/${doc.id}` }, doc.title));
       onUploaded(doc);
-    };
-  }
-
-  // A large file: tus, with a Pause/Resume button; progress counts what
-  // the server already has after a reload.
-  function resume(file, item, bar, status) {
-    const toggle = h("button", { type: "button", class: "button", disabled: true }, "Pause");
-    item.append(toggle);
-    let control = null;
-    let paused = false;
-    let started = performance.now();
-    let first = null;
-    bar.max = file.size;
-    resumable(slug, file, {
-      onProgress(sent, total) {
-        first ??= sent;
-        const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-        bar.value = sent;
-        status.textContent = `${bytes(sent)} of ${bytes(total)} · ${bytes(Math.max(sent - first, 0) / seconds)}/s`;
-      },
-      onDone(id) {
-        toggle.remove();
-        api("GET", `/projects/${encodeURIComponent(slug)}/documents/${id}`).then(done(bar, status),
-          (problem) => refuse(item, bar, status, `Uploaded, but the document could not be shown: ${problem.message}`));
-      },
-      onError(problem) {
-        toggle.remove();
-        refuse(item, bar, status, explain(problem, file, policy));
-      },
-    }).then((handle) => {
-      control = handle;
-      toggle.disabled = false;
-      if (control.resumed) status.textContent = "Continuing an interrupted upload…";
-    }, (error) => refuse(item, bar, status, `Upload failed: ${error.message}`));
-    toggle.addEventListener("click", () => {
-      if (!control) return;
-      paused = !paused;
-      if (paused) {
-        control.pause();
-        status.textContent = `Paused at ${bytes(bar.value)} of ${bytes(file.size)}.`;
-      } else {
-        started = performance.now();
-        first = null;
-        control.resume();
-        status.textContent = "Resuming…";
-      }
-      toggle.textContent = paused ? "Resume" : "Pause";
+    }, (problem) => {
+      refuse(item, bar, status, explain(problem, file, policy));
     });
     return item;
   }
@@ -125,6 +84,7 @@ export function uploader(slug, policy, onUploaded) {
 
 function refuse(item, bar, status, text) {
   bar.remove();
+  item.querySelector('[data-action="pause"]')?.remove();
   status.className = "error";
   status.setAttribute("role", "alert");
   status.textContent = text;

@@ -1,15 +1,11 @@
 //! The protocol: discovery, creation, offsets, checksums, termination,
 //! expiry and ownership.
-use std::time::Duration;
-
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sqlx::PgPool;
 
 use super::{header, pdf, sha256_hex};
-use crate::helpers::{
-    ADMIN, Backend, assert_problem, spawn_app, spawn_app_at, spawn_app_configured,
-};
+use crate::helpers::{ADMIN, Backend, assert_problem, spawn_app, spawn_app_at};
 
 const MIB: usize = 1024 * 1024;
 
@@ -338,66 +334,4 @@ async fn only_the_creator_sees_an_upload_and_rights_are_checked(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
-}
-
-#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
-async fn terminated_and_expired_uploads_leave_nothing(pool: PgPool) {
-    let data_dir = temp_dir();
-    let app = spawn_app_configured(pool.clone(), |settings| {
-        settings.storage.data_dir = data_dir.clone();
-        settings.uploads.expiry = Duration::from_secs(2);
-        settings.uploads.sweep_every = Duration::from_secs(3600);
-    })
-    .await;
-    app.create_project("alpha").await;
-    let pairs = [("project", "alpha"), ("filename", "t.pdf")];
-    let bytes = pdf(50_000, 9);
-
-    let terminated = app.tus_start(ADMIN, 50_000, &pairs).await;
-    app.tus_patch(ADMIN, &terminated, 0, bytes[..20_000].to_vec(), None)
-        .await;
-    assert_eq!(app.tus_files(&data_dir), 1);
-    let delete = app
-        .tus(Method::DELETE, &terminated, ADMIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.tus_head(ADMIN, &terminated).await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(app.tus_files(&data_dir), 0);
-
-    let expiring = app.tus_start(ADMIN, 50_000, &pairs).await;
-    app.tus_patch(ADMIN, &expiring, 0, bytes[..20_000].to_vec(), None)
-        .await;
-    let mut status = StatusCode::OK;
-    for _ in 0..100 {
-        status = app.tus_head(ADMIN, &expiring).await.status();
-        if status != StatusCode::OK {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, StatusCode::GONE);
-    let late = app
-        .tus_patch(ADMIN, &expiring, 20_000, bytes[20_000..].to_vec(), None)
-        .await;
-    assert_problem(late, StatusCode::GONE).await;
-    let blobs = crate::helpers::local_blobs(&data_dir);
-    let report = stockage::uploads::sweep::sweep(&pool, &blobs)
-        .await
-        .unwrap();
-    assert_eq!(report.expired, 1);
-    assert_eq!(
-        app.tus_head(ADMIN, &expiring).await.status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(app.tus_files(&data_dir), 0);
-    let documents: i64 = sqlx::query_scalar("SELECT count(*) FROM project_resources")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(documents, 0, "temporary bytes never became a document");
 }
