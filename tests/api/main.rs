@@ -9,6 +9,7 @@ mod subscriber;
 mod archive;
 mod auth;
 mod bridge;
+mod conformance;
 mod diffs;
 mod documents;
 mod event_store;
