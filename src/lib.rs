@@ -16,6 +16,7 @@ pub mod bridge;
 pub mod documents;
 pub mod identity;
 pub mod live;
+pub mod locks;
 pub mod permissions;
 pub mod preview;
 pub mod retention;

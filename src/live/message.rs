@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
-    /// `document.restored`, `document.acl_changed`, `member.added`,
+    /// `document.restored`, `document.acl_changed`, `document.locked`,
+    /// `document.unlocked`, `document.state_changed`, `member.added`,
     /// `member.changed`, `member.removed` or `project.created`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -129,6 +130,9 @@ pub fn kind(event: &Event) -> &'static str {
         Event::DocumentDeleted {} => "document.removed",
         Event::DocumentUndeleted {} => "document.restored",
         Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
+        Event::DocumentLocked { .. } => "document.locked",
+        Event::DocumentUnlocked { .. } => "document.unlocked",
+        Event::DocumentStateChanged { .. } => "document.state_changed",
     }
 }
 
