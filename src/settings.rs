@@ -35,6 +35,9 @@ pub struct Settings {
     pub live: crate::live::Limits,
     /// `STOCKAGE_TUS_*`: resumable uploads' expiry and writers.
     pub uploads: crate::uploads::UploadsConfig,
+    /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
+    /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
+    pub bridge: Option<crate::bridge::BridgeConfig>,
 }
 
 impl Settings {
@@ -54,6 +57,7 @@ impl Settings {
             previews,
             live: live_limits()?,
             uploads: crate::uploads::UploadsConfig::from_env()?,
+            bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
 }
@@ -76,6 +80,7 @@ impl Settings {
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
             uploads: crate::uploads::UploadsConfig::default(),
+            bridge: None,
         }
     }
 }

@@ -68,6 +68,13 @@ impl Application {
             settings.uploads.sweep_every,
             stopping.clone(),
         ));
+        if let Some(bridge) = settings.bridge.clone() {
+            tokio::spawn(crate::bridge::run(
+                store.pool().clone(),
+                bridge,
+                stopping.clone(),
+            ));
+        }
         let state = web::Data::new(AppState {
             store,
             blobs,
