@@ -33,6 +33,9 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
+    /// `STOCKAGE_RETENTION_INTERVAL`, `STOCKAGE_BLOB_GRACE`,
+    /// `STOCKAGE_PROJECT_QUOTA_MB`: purges, the scheduler and quotas.
+    pub retention: crate::retention::RetentionConfig,
 }
 
 impl Settings {
@@ -51,6 +54,7 @@ impl Settings {
             index,
             previews,
             live: live_limits()?,
+            retention: crate::retention::RetentionConfig::from_env()?,
         })
     }
 }
@@ -72,6 +76,7 @@ impl Settings {
             index: IndexConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
+            retention: crate::retention::RetentionConfig::default(),
         }
     }
 }

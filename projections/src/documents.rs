@@ -135,7 +135,12 @@ impl Projector for DocumentsProjector {
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => Ok(()),
+            | Event::MemberRemoved { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. } => Ok(()),
         }
     }
 

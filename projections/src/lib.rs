@@ -9,12 +9,14 @@ mod documents;
 mod documents_page;
 mod projects;
 pub mod rebuild;
+mod retention;
 mod revisions;
 pub mod runner;
 
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
+pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 
@@ -25,5 +27,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(RetentionProjector),
     ]
 }

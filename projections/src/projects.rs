@@ -63,7 +63,12 @@ impl Projector for ProjectsProjector {
             | Event::RevisionRestored { .. }
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
-            | Event::AclEntryRevoked { .. } => return Ok(()),
+            | Event::AclEntryRevoked { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. } => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

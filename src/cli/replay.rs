@@ -93,6 +93,9 @@ fn report(state: &ProjectState, args: &Args) -> anyhow::Result<Value> {
                 "filename": latest.map(|r| r.filename.clone()),
                 "tags": doc.tags,
                 "deleted": doc.deleted,
+                "purged": doc.purged.as_ref().map(|rule| rule.to_string()),
+                "purged_revisions": doc.revisions.iter().enumerate()
+                    .filter(|(_, r)| r.purged).map(|(i, _)| i + 1).collect::<Vec<_>>(),
                 "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
             })
         })
@@ -133,15 +136,19 @@ fn print_human(report: &Value) {
     println!("\ndocuments:");
     for d in report["documents"].as_array().into_iter().flatten() {
         println!(
-            "  {}  rev {}  {}  {}{}  tags {}  acl {}",
+            "  {}  rev {}  {}  {}{}{}  tags {}  acl {}",
             d["id"].as_str().unwrap_or(""),
             d["revision"],
             d["sha256"].as_str().unwrap_or(""),
             d["title"].as_str().unwrap_or(""),
-            if d["deleted"] == true {
-                " (deleted)"
-            } else {
-                ""
+            match (d["purged"].as_str(), d["deleted"] == true) {
+                (Some(_), _) => " (purged)".to_owned(),
+                (None, true) => " (deleted)".to_owned(),
+                (None, false) => String::new(),
+            },
+            match d["purged_revisions"].as_array().filter(|r| !r.is_empty()) {
+                Some(revs) => format!("  purged revisions {}", Value::from(revs.clone())),
+                None => String::new(),
             },
             d["tags"],
             d["acl"]

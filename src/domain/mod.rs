@@ -3,6 +3,7 @@
 //! They implement the store's [`Aggregate`], which runs their commands.
 pub mod document;
 pub mod project;
+pub mod retention;
 
 use stockage_events::{Permission, Principal};
 pub use stockage_store::Aggregate;
@@ -25,6 +26,12 @@ pub enum DomainError {
     /// The new content is of another type family than the document.
     #[error("{0}")]
     WrongType(String),
+    /// A value the rules do not accept.
+    #[error("{0}")]
+    Invalid(String),
+    /// It existed and was purged for good.
+    #[error("{0}")]
+    Gone(String),
 }
 
 /// One entry of a document's ACL.

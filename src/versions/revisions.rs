@@ -18,10 +18,34 @@ pub struct RevisionView {
     pub created_at: OffsetDateTime,
     pub restored_from: Option<i32>,
     pub label: Option<String>,
+    /// Set once its bytes are purged: when, and the rule that did it.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purged_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub purge_rule: Option<serde_json::Value>,
 }
 
-const COLUMNS: &str =
-    "revision, sha256, size, filename, content_type, added_by, created_at, restored_from, label";
+impl RevisionView {
+    /// The revision, if its content is still there; 410 saying when and
+    /// why it was purged otherwise.
+    pub fn available(self) -> Result<Self, Error> {
+        match (self.purged_at, &self.purge_rule) {
+            (Some(at), rule) => Err(crate::retention::trash::purged_revision(
+                self.revision as u32,
+                at,
+                rule.as_ref().unwrap_or(&serde_json::Value::Null),
+            )),
+            (None, _) => Ok(self),
+        }
+    }
+}
+
+const COLUMNS: &str = "revision, sha256, size, filename, content_type, added_by, created_at, restored_from, label, \
+     purged_at, purge_rule";
 
 /// Every revision of a document, ascending.
 pub async fn list(pool: &PgPool, document: Uuid) -> Result<Vec<RevisionView>, Error> {
@@ -50,6 +74,17 @@ pub async fn get(
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| Error::NotFound(format!("revision {n} not found; the latest is {latest}")))
+}
+
+/// Revision `n` whose content is still there: 404 if there is no such
+/// revision, 410 saying when and why if it was purged.
+pub async fn kept(
+    pool: &PgPool,
+    document: Uuid,
+    n: u32,
+    latest: i32,
+) -> Result<RevisionView, Error> {
+    get(pool, document, n, latest).await?.available()
 }
 
 /// A revision number from a path or query: a whole number from 1.

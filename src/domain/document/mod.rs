@@ -2,9 +2,11 @@
 //! state. Who may do what is decided before a command gets here.
 use std::collections::BTreeMap;
 
-use stockage_events::{Event, FileKind, Permission, Principal, Sha256};
+use stockage_events::{Event, FileKind, Permission, Principal, PurgeRule, Sha256};
 
 use super::{AclEntry, Aggregate, DomainError};
+
+mod purge;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -17,6 +19,8 @@ pub struct Document {
     /// Revision n is `revisions[n - 1]`.
     pub revisions: Vec<RevisionInfo>,
     pub acl: BTreeMap<Principal, Permission>,
+    /// Set once the whole document is purged: nothing changes it any more.
+    pub purged: Option<PurgeRule>,
     pub version: i64,
 }
 
@@ -27,6 +31,9 @@ pub struct RevisionInfo {
     pub content_type: String,
     pub size: u64,
     pub sha256: Sha256,
+    pub label: Option<String>,
+    /// Its bytes are gone for good; the revision stays in the history.
+    pub purged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +72,16 @@ pub enum DocumentCommand {
     Undelete,
     /// Makes the ACL exactly these entries (principals are distinct).
     ReplaceAcl(Vec<AclEntry>),
+    /// Removes these revisions' bytes for good; never the latest or a
+    /// labelled one. Revisions purged already are left out.
+    PurgeRevisions {
+        revisions: Vec<u32>,
+        rule: PurgeRule,
+    },
+    /// Removes the whole document for good (deleting it first if need be).
+    Purge {
+        rule: PurgeRule,
+    },
 }
 
 impl Document {
@@ -74,6 +91,8 @@ impl Document {
             content_type: content_type.to_owned(),
             size,
             sha256: sha256.clone(),
+            label: None,
+            purged: false,
         });
         self.revision = self.revisions.len() as u32;
     }
@@ -122,7 +141,30 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
             sha256,
             ..
         } => state.push(filename, content_type, *size, sha256),
-        Event::RevisionLabeled { .. } => {}
+        Event::RevisionLabeled { revision, label } => {
+            if let Some(info) = state
+                .revisions
+                .get_mut((*revision as usize).wrapping_sub(1))
+            {
+                info.label = label.clone();
+            }
+        }
+        Event::RevisionPurged { revision, .. } => {
+            if let Some(info) = state
+                .revisions
+                .get_mut((*revision as usize).wrapping_sub(1))
+            {
+                info.purged = true;
+            }
+        }
+        Event::DocumentPurged { rule } => {
+            state.deleted = true;
+            state.purged = Some(rule.clone());
+            state
+                .revisions
+                .iter_mut()
+                .for_each(|info| info.purged = true);
+        }
         Event::DocumentMetadataChanged { title, tags } => {
             if let Some(title) = title {
                 state.title = title.clone();
@@ -145,7 +187,10 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
-        | Event::MemberRemoved { .. } => {}
+        | Event::MemberRemoved { .. }
+        | Event::RetentionPolicySet { .. }
+        | Event::LegalHoldSet { .. }
+        | Event::QuotaSet { .. } => {}
     }
     state.version += 1;
     state
@@ -154,6 +199,14 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
 pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
     if !state.exists && !matches!(command, DocumentCommand::Add { .. }) {
         return Err(DomainError::NotFound("document not found".into()));
+    }
+    if let Some(rule) = &state.purged {
+        return match command {
+            DocumentCommand::Purge { .. } | DocumentCommand::PurgeRevisions { .. } => Ok(vec![]),
+            _ => Err(DomainError::Gone(format!(
+                "the document was purged ({rule}); only its history remains"
+            ))),
+        };
     }
     match command {
         DocumentCommand::Add { file, title, tags } => {
@@ -230,6 +283,10 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
         DocumentCommand::Undelete if !state.deleted => Ok(vec![]),
         DocumentCommand::Undelete => Ok(vec![Event::DocumentUndeleted {}]),
         DocumentCommand::ReplaceAcl(entries) => Ok(replace_acl(&state.acl, entries)),
+        DocumentCommand::PurgeRevisions { revisions, rule } => {
+            purge::revisions(state, revisions, rule)
+        }
+        DocumentCommand::Purge { rule } => Ok(purge::document(state, rule)),
     }
 }
 
