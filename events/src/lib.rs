@@ -15,4 +15,4 @@ pub use content::{FileKind, Sha256};
 pub use envelope::{EventMeta, NewEvent, RecordedEvent};
 pub use event::{DecodeError, Event, SCHEMA_VERSION};
 pub use retention::PurgeRule;
-pub use types::{ParseError, Permission, Principal, ProjectSlug, Role, UserId};
+pub use types::{LifecycleState, ParseError, Permission, Principal, ProjectSlug, Role, UserId};

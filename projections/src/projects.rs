@@ -68,7 +68,10 @@ impl Projector for ProjectsProjector {
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }
             | Event::LegalHoldSet { .. }
-            | Event::QuotaSet { .. } => return Ok(()),
+            | Event::QuotaSet { .. }
+            | Event::DocumentLocked { .. }
+            | Event::DocumentUnlocked { .. }
+            | Event::DocumentStateChanged { .. } => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

@@ -68,7 +68,10 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::AclEntryGranted { .. }
         | Event::AclEntryRevoked { .. }
         | Event::RevisionPurged { .. }
-        | Event::DocumentPurged { .. } => {}
+        | Event::DocumentPurged { .. }
+        | Event::DocumentLocked { .. }
+        | Event::DocumentUnlocked { .. }
+        | Event::DocumentStateChanged { .. } => {}
     }
     state.version += 1;
     state

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
-    /// `document.restored`, `document.acl_changed`, `member.added`,
+    /// `document.restored`, `document.acl_changed`, `document.locked`,
+    /// `document.unlocked`, `document.state_changed`, `member.added`,
     /// `member.changed`, `member.removed` or `project.created`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -130,6 +131,9 @@ pub fn kind(event: &Event) -> &'static str {
         Event::RetentionPolicySet { .. } => "project.retention_changed",
         Event::LegalHoldSet { .. } => "project.hold_changed",
         Event::QuotaSet { .. } => "project.quota_changed",
+        Event::DocumentLocked { .. } => "document.locked",
+        Event::DocumentUnlocked { .. } => "document.unlocked",
+        Event::DocumentStateChanged { .. } => "document.state_changed",
     }
 }
 

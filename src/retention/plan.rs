@@ -67,8 +67,8 @@ const TRASH: &str = "SELECT p.slug AS project, r.project_id, r.id AS document, r
    AND NOT EXISTS (SELECT 1 FROM purged_documents d WHERE d.document_id = r.id)
  ORDER BY p.slug, r.deleted_at, r.id";
 
-/// Never the latest revision, a labelled one, or one of a document purged
-/// whole in the same plan.
+/// Never the latest revision, a labelled or released one, or one of a
+/// document purged whole in the same plan.
 const REVISIONS: &str =
     "SELECT p.slug AS project, v.project_id, v.document_id AS document, v.revision, v.size,
        v.sha256, t.keep_revisions, t.keep_days
@@ -81,6 +81,8 @@ const REVISIONS: &str =
    AND (t.keep_revisions IS NULL OR v.revision <= r.revision - t.keep_revisions)
    AND (t.keep_days IS NULL OR v.created_at < $1 - make_interval(days => t.keep_days))
    AND NOT EXISTS (SELECT 1 FROM purged_documents d WHERE d.document_id = v.document_id)
+   AND NOT EXISTS (SELECT 1 FROM document_releases rel
+                    WHERE rel.document_id = v.document_id AND rel.revision = v.revision)
    AND NOT (v.document_id = ANY ($2))
  ORDER BY p.slug, v.document_id, v.revision";
 

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::PgPool;
-use stockage_events::{EventMeta, PurgeRule, RecordedEvent, Sha256};
+use stockage_events::{EventMeta, Permission, PurgeRule, RecordedEvent, Sha256};
 use stockage_store::EventStore;
 use uuid::Uuid;
 
-use crate::domain::document::{Document, DocumentCommand};
+use crate::domain::document::{Actor, Document, DocumentCommand};
 use crate::error::Error;
 use crate::storage::{BlobStore, Removal};
 
@@ -82,8 +82,19 @@ impl Purger<'_> {
         meta: EventMeta,
         shas: Vec<String>,
     ) -> Result<(Vec<RecordedEvent>, Swept), Error> {
+        // Who may purge was decided before; the document's own rules (what
+        // is always kept, its lock for a live one) are decided here.
+        let actor = Actor {
+            user: meta.actor.clone(),
+            permission: Permission::Admin,
+            now: crate::locks::now(),
+        };
         let recorded = stockage_store::command::execute::<Document>(
-            self.store, document, project, command, meta,
+            self.store,
+            document,
+            project,
+            (actor, command),
+            meta,
         )
         .await?;
         let swept = sweep(self.store.pool(), self.blobs, &shas, self.grace).await?;

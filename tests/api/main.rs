@@ -6,14 +6,17 @@ mod subscriber;
 
 mod archive;
 mod auth;
+mod conformance;
 mod diffs;
 mod documents;
 mod event_store;
 mod events_cli;
 mod index_cli;
 mod indexing;
+mod lifecycle;
 mod live;
 mod live_nodes;
+mod locks;
 mod permissions;
 mod previews;
 mod projections;

@@ -1,8 +1,8 @@
 //! Purging: the bytes go, the events stay. What is always kept is decided
-//! here, whatever rule asks: the latest revision and labelled revisions.
+//! here, whatever rule asks: the latest, labelled and released revisions.
 use stockage_events::{Event, PurgeRule};
 
-use super::{Document, DomainError};
+use super::{Actor, Document, DomainError};
 
 pub(super) fn revisions(
     state: &Document,
@@ -24,6 +24,11 @@ pub(super) fn revisions(
                 "revision {n} is labelled {label:?}; labelled revisions are never purged"
             )));
         }
+        if info.released {
+            return Err(DomainError::Conflict(format!(
+                "revision {n} was released; released revisions are never purged"
+            )));
+        }
         if !info.purged {
             events.push(Event::RevisionPurged {
                 revision: n,
@@ -34,21 +39,38 @@ pub(super) fn revisions(
     Ok(events)
 }
 
-/// The whole document; a live one goes to the trash in the same append.
-pub(super) fn document(state: &Document, rule: PurgeRule) -> Vec<Event> {
+/// The whole document; a live one goes to the trash in the same append,
+/// under the rules of a delete (not while someone else holds its lock,
+/// not while it is released).
+pub(super) fn document(
+    state: &Document,
+    actor: &Actor,
+    rule: PurgeRule,
+) -> Result<Vec<Event>, DomainError> {
     let mut events = Vec::new();
     if !state.deleted {
+        state.workflow.guard_lock(actor)?;
+        state.workflow.guard_frozen()?;
         events.push(Event::DocumentDeleted {});
     }
     events.push(Event::DocumentPurged { rule });
-    events
+    Ok(events)
 }
 
 #[cfg(test)]
 mod tests {
     use stockage_events::{Event, FileKind, PurgeRule, Sha256};
 
-    use super::super::{Document, DocumentCommand, DomainError, NewFile, decide, evolve};
+    use super::super::{Actor, Document, DocumentCommand, DomainError, NewFile, evolve};
+
+    fn decide(doc: &Document, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
+        let actor = Actor {
+            user: stockage_events::UserId::parse("ann").unwrap(),
+            permission: stockage_events::Permission::Admin,
+            now: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        super::super::decide(doc, &actor, command)
+    }
 
     fn three_revisions() -> Document {
         let file = |n: u8| NewFile {

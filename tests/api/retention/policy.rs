@@ -191,3 +191,78 @@ async fn the_trash_lists_and_its_rule_purges_whole_documents(pool: PgPool) {
     assert_problem(restore, StatusCode::GONE).await;
     assert_eq!(content_status(&app, &kept, 1).await, StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn released_revisions_are_kept_whatever_the_rule(pool: PgPool) {
+    let app = super::spawn_without_grace(pool.clone()).await;
+    app.create_project("rel").await;
+    app.set_member("rel", ADMIN, "ada", "admin").await;
+    let path = document(&app, "rel", "drawing", 2).await;
+    let state = |user: &'static str, to: &'static str| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            let response = app
+                .call(
+                    Method::POST,
+                    &format!("{path}/state"),
+                    Some(user),
+                    Some(json!({ "to": to })),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::OK, "{to}");
+        }
+    };
+    state(ADMIN, "in_review").await;
+    state("ada", "released").await; // freezes revision 2 as release A
+    state(ADMIN, "wip").await; // revise
+    for i in 3..=5 {
+        let put = app
+            .put_content(
+                &path,
+                ADMIN,
+                super::stl(&format!("drawing-{i}")),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(put.status(), StatusCode::CREATED);
+    }
+    set_policy(&app, "rel", json!({"keep_revisions": 1, "keep_days": 1})).await;
+    let planned: Vec<i32> = plan_at(&app, 5)
+        .await
+        .revisions
+        .iter()
+        .map(|r| r.revision)
+        .collect();
+    assert_eq!(planned, vec![1, 3, 4], "2 is released, 5 the latest");
+    Node::new(&app).apply(5).await;
+    assert_eq!(purged_revisions(&app, &path).await, vec![1, 3, 4]);
+    assert_eq!(content_status(&app, &path, 2).await, StatusCode::OK);
+    // Asked directly, the document refuses to purge its released revision.
+    let (project, id): (uuid::Uuid, uuid::Uuid) =
+        sqlx::query_as("SELECT project_id, id FROM project_resources WHERE id = $1::uuid")
+            .bind(path.rsplit('/').next().unwrap())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let node = Node::new(&app);
+    let meta = stockage_events::EventMeta {
+        actor: stockage_events::UserId::parse("ada").unwrap(),
+        correlation_id: uuid::Uuid::now_v7(),
+        causation_id: None,
+    };
+    let refused = node
+        .purger()
+        .revisions(
+            project,
+            id,
+            vec![2],
+            stockage_events::PurgeRule::Manual,
+            meta,
+        )
+        .await;
+    let Err(stockage::error::Error::Conflict(why)) = refused else {
+        panic!("{refused:?}")
+    };
+    assert!(why.contains("released"), "{why}");
+}
