@@ -36,6 +36,9 @@ pub struct Settings {
     /// `STOCKAGE_RETENTION_INTERVAL`, `STOCKAGE_BLOB_GRACE`,
     /// `STOCKAGE_PROJECT_QUOTA_MB`: purges, the scheduler and quotas.
     pub retention: crate::retention::RetentionConfig,
+    /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
+    /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
+    pub bridge: Option<crate::bridge::BridgeConfig>,
 }
 
 impl Settings {
@@ -55,6 +58,7 @@ impl Settings {
             previews,
             live: live_limits()?,
             retention: crate::retention::RetentionConfig::from_env()?,
+            bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
 }
@@ -77,6 +81,7 @@ impl Settings {
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
             retention: crate::retention::RetentionConfig::default(),
+            bridge: None,
         }
     }
 }
