@@ -35,6 +35,9 @@ pub struct Settings {
     pub live: crate::live::Limits,
     /// `STOCKAGE_TUS_*`: resumable uploads' expiry and writers.
     pub uploads: crate::uploads::UploadsConfig,
+    /// `STOCKAGE_RETENTION_INTERVAL`, `STOCKAGE_BLOB_GRACE`,
+    /// `STOCKAGE_PROJECT_QUOTA_MB`: purges, the scheduler and quotas.
+    pub retention: crate::retention::RetentionConfig,
     /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
     /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
     pub bridge: Option<crate::bridge::BridgeConfig>,
@@ -57,6 +60,7 @@ impl Settings {
             previews,
             live: live_limits()?,
             uploads: crate::uploads::UploadsConfig::from_env()?,
+            retention: crate::retention::RetentionConfig::from_env()?,
             bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
@@ -80,6 +84,7 @@ impl Settings {
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
             uploads: crate::uploads::UploadsConfig::default(),
+            retention: crate::retention::RetentionConfig::default(),
             bridge: None,
         }
     }

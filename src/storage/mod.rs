@@ -8,6 +8,7 @@ mod config;
 pub mod policy;
 pub mod receive;
 mod resumable;
+mod sweep;
 mod upload;
 
 use std::ops::Range;
@@ -30,6 +31,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 pub use config::{BlobBackend, StorageConfig};
 pub use resumable::{Appender, PART, Progress};
+pub use sweep::Removal;
 pub use upload::{Staged, StoredBlob, Upload};
 
 const BLOB_PREFIX: &str = "sha256";

@@ -51,6 +51,10 @@ pub async fn complete(
     };
     let blobs = &uploads.blobs;
     let blob = check_stored(blobs.resumable_read(row.id).await?, kind, uploads.max_bytes).await?;
+    uploads
+        .quota
+        .ensure_room(pool, row.project_id, blob.size)
+        .await?;
     let staged = whole_file_checks(blobs.resumable_staged(row.id, blob), kind).await?;
     let blob = staged.commit().await?;
     let file = NewFile {

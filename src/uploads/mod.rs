@@ -51,10 +51,18 @@ pub struct Uploads {
     config: UploadsConfig,
     /// Connections that hold the writer leases (one per writing request).
     writers: PgPool,
+    /// The project's storage quota (507), at creation and at completion.
+    quota: crate::retention::quota::Quota,
 }
 
 impl Uploads {
-    pub fn new(store: EventStore, blobs: BlobStore, max_bytes: u64, config: UploadsConfig) -> Self {
+    pub fn new(
+        store: EventStore,
+        blobs: BlobStore,
+        max_bytes: u64,
+        config: UploadsConfig,
+        quota: crate::retention::quota::Quota,
+    ) -> Self {
         let writers = PgPoolOptions::new()
             .max_connections(config.writers)
             .min_connections(0)
@@ -66,6 +74,7 @@ impl Uploads {
             max_bytes,
             config,
             writers,
+            quota,
         }
     }
 
@@ -116,6 +125,9 @@ impl Uploads {
                 (membership.project.id, membership.project.slug)
             }
         };
+        self.quota
+            .ensure_room(self.pool(), project_id, length)
+            .await?;
         let id = Uuid::now_v7();
         let progress = self.blobs.resumable_begin(id).await?;
         let expires_at = OffsetDateTime::now_utc() + self.config.expiry;

@@ -147,3 +147,28 @@ async fn a_lock_by_someone_else_stops_an_upload_at_creation_and_at_completion(po
     let detail = assert_problem(frozen, StatusCode::CONFLICT).await;
     assert!(detail.contains("revise"), "{detail}");
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_project_quota_is_checked_at_creation_and_at_completion(pool: PgPool) {
+    let app = spawn_app_configured(pool, |settings| {
+        settings.retention.default_quota_bytes = Some(100_000);
+    })
+    .await;
+    app.create_project("alpha").await;
+    let pairs = [("project", "alpha"), ("filename", "q.pdf")];
+    let over = app.tus_create(ADMIN, 100_001, &pairs).await;
+    assert_problem(over, StatusCode::INSUFFICIENT_STORAGE).await;
+
+    // Room at creation; a multipart upload takes it before the last byte.
+    let path = app.tus_start(ADMIN, 60_000, &pairs).await;
+    let meanwhile = app.upload("alpha", ADMIN, "m.pdf", pdf(50_000, 11)).await;
+    assert_eq!(meanwhile.status(), StatusCode::CREATED);
+    let before = app.event_count().await;
+    let late = app.tus_patch(ADMIN, &path, 0, pdf(60_000, 12), None).await;
+    assert_problem(late, StatusCode::INSUFFICIENT_STORAGE).await;
+    assert_eq!(app.event_count().await, before, "no document");
+    assert_eq!(
+        app.tus_head(ADMIN, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
