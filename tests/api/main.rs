@@ -8,6 +8,7 @@ mod archive;
 mod auth;
 mod conformance;
 mod diffs;
+mod document_list;
 mod documents;
 mod event_store;
 mod events_cli;
