@@ -3,7 +3,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use stockage_events::{FileKind, Sha256};
+use stockage_events::{FileKind, LifecycleState, Permission, Sha256};
 use uuid::Uuid;
 
 use super::auth::AuthUser;
@@ -12,7 +12,7 @@ use super::form;
 use super::{AppState, meta};
 use crate::documents::queries::{self, Cursor, ListFilter, Order};
 use crate::documents::{DocumentView, fields, projects};
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::domain::document::{Actor, Document, DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
 
@@ -92,11 +92,16 @@ pub async fn upload(
     };
     let id = Uuid::now_v7();
     let project_id = membership.project.id;
+    let actor = Actor {
+        user: user.id.clone(),
+        permission: Permission::Write,
+        now: crate::locks::now(),
+    };
     stockage_store::command::execute::<Document>(
         &state.store,
         id,
         project_id,
-        command,
+        (actor, command),
         meta(&user, &req),
     )
     .await
@@ -123,6 +128,8 @@ pub struct ListQuery {
     include_deleted: Option<bool>,
     /// Documents whose latest revision has these bytes (64 hex digits).
     sha256: Option<String>,
+    /// `wip`, `in_review`, `released` or `obsolete`.
+    state: Option<String>,
     /// `created` (default `-created`, newest first), `updated`, `title`,
     /// `size` or `type`; a leading `-` reverses the order.
     sort: Option<String>,
@@ -172,6 +179,7 @@ pub async fn list(
             })
             .transpose()?,
         include_deleted: query.include_deleted.unwrap_or(false),
+        state: parse_state(query.state.as_deref())?,
         order,
         after: query
             .cursor
@@ -190,6 +198,14 @@ pub async fn list(
         next_cursor: next.map(|c| c.encode()),
         total,
     }))
+}
+
+/// `?state=` of the list and search: empty means any.
+pub fn parse_state(raw: Option<&str>) -> Result<Option<LifecycleState>, Error> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| LifecycleState::parse(s).map_err(|e| Error::Invalid(e.to_string())))
+        .transpose()
 }
 
 /// One document, at its latest revision.

@@ -66,14 +66,14 @@ impl Order {
             .unwrap_or("created")
     }
 
-    /// The SQL expression sorted on (never from input).
+    /// The SQL expression sorted on, over `DOCUMENT_FROM` (never from input).
     pub fn expression(self) -> &'static str {
         match self.column {
-            Column::Created => "created_at",
-            Column::Updated => "updated_at",
-            Column::Title => "lower(title)",
-            Column::Size => "size",
-            Column::Kind => "kind",
+            Column::Created => "r.created_at",
+            Column::Updated => "r.updated_at",
+            Column::Title => "lower(r.title)",
+            Column::Size => "r.size",
+            Column::Kind => "r.kind",
         }
     }
 

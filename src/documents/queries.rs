@@ -1,10 +1,10 @@
 //! The document list and single-document reads of `project_resources`.
 use sqlx::PgPool;
-use stockage_events::{FileKind, Sha256, UserId};
+use stockage_events::{FileKind, LifecycleState, Sha256, UserId};
 use uuid::Uuid;
 
 use super::projects::Membership;
-use super::view::{DOCUMENT_COLUMNS, DocumentRow};
+use super::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow};
 use crate::error::Error;
 use crate::paging::next_cursor;
 
@@ -19,6 +19,7 @@ pub struct ListFilter {
     /// Documents whose latest revision has these bytes (hex SHA-256).
     pub sha256: Option<Sha256>,
     pub include_deleted: bool,
+    pub state: Option<LifecycleState>,
     pub order: Order,
     pub after: Option<Cursor>,
     pub limit: i64,
@@ -33,14 +34,15 @@ fn like_pattern(q: &str) -> String {
 }
 
 /// The list's conditions: $1 project, $2 tag, $3 kind, $4 title/filename
-/// pattern, $5 include deleted, $6 sha256, $7 user, $8 role.
-const MATCHING: &str = "project_id = $1
-           AND ($2::text IS NULL OR $2 = ANY(tags))
-           AND ($3::text IS NULL OR kind = $3)
-           AND ($4::text IS NULL OR title ILIKE $4 OR filename ILIKE $4)
-           AND ($5 OR deleted_at IS NULL)
-           AND ($6::text IS NULL OR sha256 = $6)
-           AND stockage_permission(id, $7, $8) <> 'none'";
+/// pattern, $5 include deleted, $6 sha256, $7 user, $8 role, $9 state.
+const MATCHING: &str = "r.project_id = $1
+           AND ($2::text IS NULL OR $2 = ANY(r.tags))
+           AND ($3::text IS NULL OR r.kind = $3)
+           AND ($4::text IS NULL OR r.title ILIKE $4 OR r.filename ILIKE $4)
+           AND ($5 OR r.deleted_at IS NULL)
+           AND ($6::text IS NULL OR r.sha256 = $6)
+           AND ($9::text IS NULL OR coalesce(w.state, 'wip') = $9)
+           AND stockage_permission(r.id, $7, $8) <> 'none'";
 
 /// One page of a project's documents in the filter's order, the cursor of
 /// the next page, and how many documents match in all. Only documents the
@@ -56,12 +58,12 @@ pub async fn list(
     let order = filter.order;
     let (key, dir, after) = (order.expression(), order.direction(), order.after());
     let sql = format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM project_resources
+        "SELECT {DOCUMENT_COLUMNS} FROM {DOCUMENT_FROM}
          WHERE {MATCHING}
-           AND ($9::text IS NULL OR ({key}, id) {after} ({}, $10))
-         ORDER BY {key} {dir}, id {dir}
-         LIMIT $11",
-        order.cast(9)
+           AND ($10::text IS NULL OR ({key}, r.id) {after} ({}, $11))
+         ORDER BY {key} {dir}, r.id {dir}
+         LIMIT $12",
+        order.cast(10)
     );
     let mut rows: Vec<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(membership.project.id)
@@ -72,6 +74,7 @@ pub async fn list(
         .bind(filter.sha256.as_ref().map(|s| s.to_string()))
         .bind(user.as_str())
         .bind(membership.role.as_str())
+        .bind(filter.state.map(LifecycleState::as_str))
         .bind(filter.after.as_ref().map(|c| c.key.clone()))
         .bind(filter.after.as_ref().map(|c| c.id))
         .bind(filter.limit + 1)
@@ -82,7 +85,7 @@ pub async fn list(
     {
         i64::try_from(rows.len()).unwrap_or(i64::MAX)
     } else {
-        let count = format!("SELECT count(*) FROM project_resources WHERE {MATCHING}");
+        let count = format!("SELECT count(*) FROM {DOCUMENT_FROM} WHERE {MATCHING}");
         sqlx::query_scalar(sqlx::AssertSqlSafe(count))
             .bind(membership.project.id)
             .bind(&filter.tag)
@@ -92,6 +95,7 @@ pub async fn list(
             .bind(filter.sha256.as_ref().map(|s| s.to_string()))
             .bind(user.as_str())
             .bind(membership.role.as_str())
+            .bind(filter.state.map(LifecycleState::as_str))
             .fetch_one(pool)
             .await?
     };
