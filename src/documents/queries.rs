@@ -103,7 +103,7 @@ pub async fn list(
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<DocumentRow, Error> {
-    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM project_resources WHERE id = $1");
+    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM {DOCUMENT_FROM} WHERE r.id = $1");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(pool)
