@@ -70,8 +70,11 @@ export async function pdfViewer(bytes, title) {
   }
 
   const node = h("div", { class: "viewer pdf-viewer", "data-pages": count }, toolbar, h("div", { class: "pdf-body" }, thumbs, stage));
-  node.dispose = () => { observer.disconnect(); pdf.destroy(); };
-  requestAnimationFrame(() => fitWidth());
+  node.dispose = () => {
+    observer.disconnect();
+    pdf.loadingTask?.destroy?.();
+  };
+  fitWhenShown();
   return node;
 
   function show(n) {
@@ -89,6 +92,12 @@ export async function pdfViewer(bytes, title) {
     scale = Math.min(6, Math.max(0.2, next));
     zoomText.textContent = `${Math.round(scale * 100)}%`;
     return show(current);
+  }
+
+  // The stage has no width until the page mounts the viewer.
+  function fitWhenShown(tries = 0) {
+    if (stage.clientWidth > 50 || tries > 100) return fitWidth();
+    return requestAnimationFrame(() => fitWhenShown(tries + 1));
   }
 
   async function fitWidth() {

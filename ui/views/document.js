@@ -11,6 +11,7 @@ export async function documentPage(main, slug, id) {
   const me = token.claims()?.sub;
   let stop = () => {};
   let viewer = null;
+  let form = null;
   await render();
   stop = follow(slug, null, (event) => {
     if (event.document_id !== id) return;
@@ -22,11 +23,22 @@ export async function documentPage(main, slug, id) {
     viewer?.node?.dispose?.();
   };
 
+  // The new-revision form survives redraws at the same revision, so a file
+  // chosen while a live event redraws the page stays chosen.
+  function revisionForm(ctx) {
+    if (form?.revision !== ctx.doc.revision) form = { revision: ctx.doc.revision, node: newRevision(ctx) };
+    return form.node;
+  }
+
   // The viewer of the latest revision, kept while the revision stays.
   async function show(ctx) {
     const { doc } = ctx;
     if (viewer?.revision === doc.revision) return viewer.node;
-    viewer?.node?.dispose?.();
+    try {
+      viewer?.node?.dispose?.();
+    } catch (error) {
+      console.error("closing the viewer failed", error);
+    }
     let node = null;
     const part = parts("document.viewers").find((p) => p.accepts(doc));
     try {
@@ -60,7 +72,7 @@ export async function documentPage(main, slug, id) {
     const actions = h("div", { class: "row", id: "document-actions" },
       h("button", { type: "button", onclick: () => download(`${base}/content`, doc.filename) }, "Download"),
       await renderAll("document.actions", ctx),
-      level >= RANK.write ? newRevision(ctx) : null);
+      level >= RANK.write ? revisionForm(ctx) : null);
     mount(main,
       h("p", {}, h("a", { href: "/projects" }, "Projects"), " / ", h("a", { href: `/projects/${encodeURIComponent(slug)}` }, slug), " / ", doc.title),
       h("h1", {}, doc.title, renderEach("document.badges", doc)),
