@@ -3,6 +3,7 @@
 //! and views, and the fields users type.
 pub mod add;
 pub mod fields;
+pub mod order;
 pub mod projects;
 pub mod queries;
 pub mod view;
