@@ -6,6 +6,7 @@ mod subscriber;
 
 mod archive;
 mod auth;
+mod cli_conformance;
 mod conformance;
 mod diffs;
 mod documents;
