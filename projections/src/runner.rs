@@ -57,6 +57,13 @@ pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
     Ok(position.unwrap_or(0))
 }
 
+/// Every consumer's checkpoint, by name.
+pub async fn checkpoints(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, position FROM projector_checkpoints ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
 async fn save_checkpoint(
     conn: &mut PgConnection,
     name: &str,
