@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
-    /// `document.restored`, `document.acl_changed`, `member.added`,
+    /// `document.restored`, `document.acl_changed`, `document.locked`,
+    /// `document.unlocked`, `document.state_changed`, `member.added`,
     /// `member.changed`, `member.removed` or `project.created`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -123,6 +124,9 @@ pub const KINDS: &[(&str, &str)] = &[
     ("DocumentUndeleted", "document.restored"),
     ("AclEntryGranted", "document.acl_changed"),
     ("AclEntryRevoked", "document.acl_changed"),
+    ("DocumentLocked", "document.locked"),
+    ("DocumentUnlocked", "document.unlocked"),
+    ("DocumentStateChanged", "document.state_changed"),
 ];
 
 pub fn kind(event: &Event) -> &'static str {
