@@ -1,11 +1,14 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
+mod channels_consumer;
 mod helpers;
 mod processes;
+mod redis_server;
 mod subscriber;
 
 mod archive;
 mod auth;
+mod bridge;
 mod cli_conformance;
 mod conformance;
 mod diffs;
