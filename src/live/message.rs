@@ -111,6 +111,9 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
     )
 }
 
@@ -134,6 +137,11 @@ pub const KINDS: &[(&str, &str)] = &[
     ("DocumentLocked", "document.locked"),
     ("DocumentUnlocked", "document.unlocked"),
     ("DocumentStateChanged", "document.state_changed"),
+    ("RevisionPurged", "revision.purged"),
+    ("DocumentPurged", "document.purged"),
+    ("RetentionPolicySet", "project.retention_changed"),
+    ("LegalHoldSet", "project.hold_changed"),
+    ("QuotaSet", "project.quota_changed"),
 ];
 
 pub fn kind(event: &Event) -> &'static str {
@@ -163,7 +171,8 @@ fn revision(event: &Event) -> Option<u32> {
         Event::DocumentAdded { .. } => Some(1),
         Event::RevisionAdded { revision, .. }
         | Event::RevisionRestored { revision, .. }
-        | Event::RevisionLabeled { revision, .. } => Some(*revision),
+        | Event::RevisionLabeled { revision, .. }
+        | Event::RevisionPurged { revision, .. } => Some(*revision),
         _ => None,
     }
 }
