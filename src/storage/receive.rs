@@ -84,6 +84,7 @@ pub async fn receive_stream<E: std::fmt::Display>(
             let chunk =
                 chunk.map_err(|e| Error::Invalid(format!("the upload could not be read: {e}")))?;
             gate.pass(&chunk)?;
+            metrics::counter!("stockage_upload_bytes_total").increment(chunk.len() as u64);
             upload.write(chunk).await?;
         }
         gate.finish()
