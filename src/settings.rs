@@ -8,6 +8,7 @@ use crate::identity::AuthConfig;
 use crate::preview::PreviewConfig;
 use crate::search::index::IndexConfig;
 use crate::storage::StorageConfig;
+use crate::versions::diff::DiffConfig;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://127.0.0.1:5432/stockage";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -30,6 +31,8 @@ pub struct Settings {
     pub index: IndexConfig,
     /// `STOCKAGE_PREVIEW_*`: the thumbnail worker and renderer budgets.
     pub previews: PreviewConfig,
+    /// `STOCKAGE_DIFF_*`: how many diffs at once, and each one's budget.
+    pub diffs: DiffConfig,
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
@@ -40,6 +43,7 @@ impl Settings {
         let storage = StorageConfig::from_env()?;
         let index = IndexConfig::from_env()?;
         let previews = PreviewConfig::from_env(index.isolation.clone())?;
+        let diffs = DiffConfig::from_env(index.isolation.clone())?;
         Ok(Self {
             database_url: Secret::new(
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -50,6 +54,7 @@ impl Settings {
             storage,
             index,
             previews,
+            diffs,
             live: live_limits()?,
         })
     }
@@ -69,7 +74,8 @@ impl Settings {
                 jwt_secret: Secret::new(jwt_secret.into()),
             },
             storage: StorageConfig::local(data_dir),
-            index: IndexConfig::new(program),
+            index: IndexConfig::new(program.clone()),
+            diffs: DiffConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
         }

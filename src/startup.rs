@@ -59,7 +59,7 @@ impl Application {
         let state = web::Data::new(AppState {
             store,
             blobs,
-            diffs: Default::default(),
+            diffs: crate::versions::diff::Differ::new(settings.diffs.clone()),
             previews,
             max_upload_bytes: settings.storage.max_upload_bytes,
             keys: Keys::new(&settings.auth.jwt_secret),

@@ -38,7 +38,7 @@ use crate::storage::BlobStore;
 pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
-    pub diffs: crate::versions::diff::Cache,
+    pub diffs: crate::versions::diff::Differ,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub keys: Keys,

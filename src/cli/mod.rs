@@ -1,6 +1,7 @@
 //! The `stockage` command line: one subcommand per module.
 mod archive;
 mod blobs;
+mod diff;
 mod events;
 mod index;
 mod preview;
@@ -57,6 +58,12 @@ enum Command {
         #[command(subcommand)]
         command: index::Command,
     },
+    /// Diffs (what the server runs in a child process).
+    #[command(hide = true)]
+    Diff {
+        #[command(subcommand)]
+        command: diff::Command,
+    },
     /// Thumbnails (what the server runs in a child process).
     #[command(hide = true)]
     Preview {
@@ -78,9 +85,11 @@ pub fn main() -> anyhow::Result<()> {
     {
         return index::extract(kind, filename, *memory_bytes);
     }
-    if let Command::Preview { command } = &cli.command {
-        return preview::run(command);
-    }
+    let cli = match cli.command {
+        Command::Preview { command } => return preview::run(&command),
+        Command::Diff { command } => return diff::run(command),
+        command => Cli { command },
+    };
     let settings = Settings::from_env()?;
     telemetry::init_logging(settings.log_json);
     let runtime = tokio::runtime::Runtime::new()?;
@@ -95,6 +104,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
         Command::Index { command } => runtime.block_on(index::run(&settings, command)),
-        Command::Preview { .. } => unreachable!("handled before the settings are read"),
+        Command::Preview { .. } | Command::Diff { .. } => {
+            unreachable!("handled before the settings are read")
+        }
     }
 }

@@ -6,6 +6,7 @@ mod subscriber;
 
 mod archive;
 mod auth;
+mod diff_limits;
 mod diffs;
 mod documents;
 mod event_store;
@@ -14,6 +15,7 @@ mod index_cli;
 mod indexing;
 mod live;
 mod live_nodes;
+mod names;
 mod permissions;
 mod previews;
 mod projections;
