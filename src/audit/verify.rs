@@ -43,6 +43,11 @@ pub enum Problem {
         sha256: Sha256,
         actual: Sha256,
     },
+    #[error(
+        "the log does not hold the expected head {0}: events were removed from its end, \
+         or it is another log"
+    )]
+    HeadMissing(String),
     #[error("the log could not be read: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the blob store could not be read: {0}")]
@@ -57,7 +62,7 @@ impl Problem {
             Problem::StreamVersion { position, .. }
             | Problem::MissingBlob { position, .. }
             | Problem::BlobMismatch { position, .. } => Some(*position),
-            Problem::Database(_) | Problem::Blobs(_) => None,
+            Problem::Database(_) | Problem::Blobs(_) | Problem::HeadMissing(_) => None,
         }
     }
 }

@@ -1,5 +1,7 @@
 use std::io::Write;
 
+use stockage_events::Hash;
+
 use crate::audit::verify;
 use crate::db;
 use crate::settings::Settings;
@@ -16,6 +18,10 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    /// A head hash recorded earlier (an export prints it): the log must
+    /// still hold it, or events were removed from its end.
+    #[arg(long, value_parser = super::archive::parse_hash)]
+    expect_head: Option<Hash>,
 }
 
 /// Exits non-zero, naming the first bad position, when the log is not intact.
@@ -37,6 +43,16 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     if !quiet {
         eprintln!();
     }
+    let result = match (result, args.expect_head) {
+        (Ok(report), Some(head)) => {
+            let mut conn = pool.acquire().await?;
+            match stockage_store::log::position_of_hash(&mut conn, &head).await? {
+                Some(_) => Ok(report),
+                None => Err(verify::Problem::HeadMissing(hex::encode(head))),
+            }
+        }
+        (result, _) => result,
+    };
     match result {
         Ok(report) if args.json => {
             println!("{}", serde_json::json!({"ok": true, "report": report}))

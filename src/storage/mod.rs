@@ -21,7 +21,8 @@ use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
 use object_store::{
-    GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
+    ClientOptions, GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
+    RetryConfig,
 };
 use stockage_events::Sha256;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -112,6 +113,16 @@ impl BlobStore {
                 prefix,
             } => {
                 let mut builder = AmazonS3Builder::from_env()
+                    // An unreachable server fails a request within seconds
+                    // (the caller gets 503), not after minutes of retries.
+                    .with_client_options(
+                        ClientOptions::new().with_connect_timeout(Duration::from_secs(3)),
+                    )
+                    .with_retry(RetryConfig {
+                        max_retries: 3,
+                        retry_timeout: Duration::from_secs(10),
+                        ..RetryConfig::default()
+                    })
                     .with_bucket_name(bucket)
                     .with_region(region)
                     .with_virtual_hosted_style_request(false);

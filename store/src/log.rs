@@ -166,6 +166,18 @@ pub async fn hash_at(conn: &mut PgConnection, position: i64) -> Result<Option<Ha
     Ok(hash.map(|h| to_hash(&h)))
 }
 
+/// The position of the event whose hash is `hash`, if the log holds one
+/// (a head recorded earlier, e.g. by an export: the log must still reach it).
+pub async fn position_of_hash(
+    conn: &mut PgConnection,
+    hash: &Hash,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT position FROM events WHERE hash = $1")
+        .bind(hash.as_slice())
+        .fetch_optional(conn)
+        .await
+}
+
 /// Each stream's version just before `position`.
 pub async fn stream_versions_before(
     conn: &mut PgConnection,

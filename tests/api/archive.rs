@@ -20,7 +20,7 @@ const READ_MODELS: [&str; 6] = [
 ];
 
 /// Uploads, a revision, an ACL, a delete and an undelete; the document's path.
-async fn history(app: &TestApp) -> String {
+pub(crate) async fn history(app: &TestApp) -> String {
     app.create_project("alpha").await;
     app.set_member("alpha", ADMIN, "vic", "viewer").await;
     let doc: Value = app
@@ -62,7 +62,7 @@ async fn table(pool: &PgPool, name: &str) -> Value {
 }
 
 /// A second, empty database beside the test's own.
-async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
+pub(crate) async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
     // The test's own name is already PostgreSQL's longest (63 bytes).
     let own = database_url(pool).await;
     let server = own.rsplit_once('/').unwrap().0;

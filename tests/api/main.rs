@@ -2,9 +2,11 @@
 //! (`#[sqlx::test]` creates and migrates a new one per test).
 mod helpers;
 mod processes;
+mod relay;
 mod subscriber;
 
 mod archive;
+mod archive_anchors;
 mod auth;
 mod diff_limits;
 mod diffs;
@@ -16,6 +18,7 @@ mod indexing;
 mod live;
 mod live_nodes;
 mod names;
+mod outages;
 mod permissions;
 mod previews;
 mod projections;
