@@ -8,6 +8,7 @@ mod subscriber;
 mod archive;
 mod archive_anchors;
 mod auth;
+mod conformance;
 mod diff_limits;
 mod diffs;
 mod documents;
