@@ -31,6 +31,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP server.
     Serve,
+    /// Create the database if missing and run pending migrations (as the
+    /// owner role of a least-privilege setup; `serve` does it otherwise).
+    Migrate,
     /// Print a bearer token signed with the configured secret.
     Token(token::Args),
     /// Work with the blob store.
@@ -95,6 +98,11 @@ pub fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
+        Command::Migrate => runtime.block_on(async {
+            crate::db::migrate(settings.database_url.expose()).await?;
+            println!("the database schema is current");
+            Ok(())
+        }),
         Command::Token(args) => token::run(&settings, args),
         Command::Events(args) => runtime.block_on(events::run(&settings, args)),
         Command::Replay(args) => runtime.block_on(replay::run(&settings, args)),

@@ -16,6 +16,7 @@ mod event_store;
 mod events_cli;
 mod index_cli;
 mod indexing;
+mod least_privilege;
 mod live;
 mod live_nodes;
 mod names;
