@@ -81,8 +81,7 @@ pub async fn list(
     let next_after = page.last().map_or(after, |e| e.position);
     let items = LiveEvent::decode_all(&page)
         .into_iter()
-        .filter(|event| viewer.admit(event))
-        .map(|event| event.item.clone())
+        .filter_map(|event| viewer.admit(&event).then(|| viewer.shown(&event).0.clone()))
         .collect();
     Ok(web::Json(EventPage { items, next_after }))
 }
@@ -124,7 +123,7 @@ pub async fn subscribe(
         None => head,
         Some(after) if after > head => {
             return Err(Error::Invalid(format!(
-                "after={after} is past the newest event ({head})"
+                "after={after} is past the newest event"
             )));
         }
         after => position(after)?,

@@ -37,6 +37,15 @@ pub struct LiveEvent {
     /// The WebSocket text frame: the item with `type: "event"` and the
     /// item's type under `event`.
     pub frame: String,
+    /// For an ACL change: the item and frame without the entry, for those
+    /// who may not administer the document.
+    pub redacted: Option<Redacted>,
+}
+
+#[derive(Debug)]
+pub struct Redacted {
+    pub item: EventItem,
+    pub frame: String,
 }
 
 impl LiveEvent {
@@ -53,12 +62,25 @@ impl LiveEvent {
             recorded_at: recorded.recorded_at,
             data: recorded.payload.clone(),
         };
+        // Who holds which permission is for the document's admins: others
+        // learn that the ACL changed, not its entries (decision 0048).
+        let redacted = is_acl_change(&event).then(|| {
+            let item = EventItem {
+                data: serde_json::json!({}),
+                ..item.clone()
+            };
+            Redacted {
+                frame: frame(&item),
+                item,
+            }
+        });
         Ok(Self {
             position: recorded.position,
             project_id: recorded.project_id,
             frame: frame(&item),
             event,
             item,
+            redacted,
         })
     }
 
@@ -94,6 +116,13 @@ fn frame(item: &EventItem) -> String {
         fields.insert("type".into(), "event".into());
     }
     value.to_string()
+}
+
+fn is_acl_change(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. }
+    )
 }
 
 fn is_document(event: &Event) -> bool {

@@ -87,9 +87,10 @@ async fn produce(mut feed: Feed, mut viewer: Viewer, queue: mpsc::Sender<Out>, g
             if !viewer.admit(&event) {
                 continue;
             }
+            let (item, frame) = viewer.shown(&event);
             let out = Out::Event {
-                frame: event.frame.clone(),
-                recorded_at: event.item.recorded_at,
+                frame: frame.to_owned(),
+                recorded_at: item.recorded_at,
             };
             match queue.send_timeout(out, grace).await {
                 Ok(()) => {}

@@ -11,6 +11,7 @@ mod auth;
 mod conformance;
 mod diff_limits;
 mod diffs;
+mod disclosure;
 mod documents;
 mod event_store;
 mod events_cli;
