@@ -11,12 +11,14 @@ mod projects;
 pub mod rebuild;
 mod revisions;
 pub mod runner;
+mod workflow;
 
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
+pub use workflow::WorkflowProjector;
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
@@ -25,5 +27,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(WorkflowProjector),
     ]
 }

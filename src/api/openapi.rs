@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, revisions, search};
+use super::{acl, documents, live, locks, ops, previews, projects, revisions, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions, search};
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
+        locks::lock, locks::unlock, locks::change_state,
         revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
         previews::preview,
         search::everywhere, search::in_project,

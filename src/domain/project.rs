@@ -56,7 +56,10 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::RevisionRestored { .. }
         | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
-        | Event::AclEntryRevoked { .. } => {}
+        | Event::AclEntryRevoked { .. }
+        | Event::DocumentLocked { .. }
+        | Event::DocumentUnlocked { .. }
+        | Event::DocumentStateChanged { .. } => {}
     }
     state.version += 1;
     state

@@ -1,13 +1,16 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
+mod channels_consumer;
 mod helpers;
 mod processes;
+mod redis_server;
 mod relay;
 mod subscriber;
 
 mod archive;
 mod archive_anchors;
 mod auth;
+mod bridge;
 mod conformance;
 mod diff_limits;
 mod diffs;
@@ -18,8 +21,10 @@ mod events_cli;
 mod index_cli;
 mod indexing;
 mod least_privilege;
+mod lifecycle;
 mod live;
 mod live_nodes;
+mod locks;
 mod names;
 mod outages;
 mod permissions;
