@@ -36,6 +36,9 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
+    /// `STOCKAGE_RETENTION_INTERVAL`, `STOCKAGE_BLOB_GRACE`,
+    /// `STOCKAGE_PROJECT_QUOTA_MB`: purges, the scheduler and quotas.
+    pub retention: crate::retention::RetentionConfig,
     /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
     /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
     pub bridge: Option<crate::bridge::BridgeConfig>,
@@ -59,6 +62,7 @@ impl Settings {
             previews,
             diffs,
             live: live_limits()?,
+            retention: crate::retention::RetentionConfig::from_env()?,
             bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
@@ -82,6 +86,7 @@ impl Settings {
             diffs: DiffConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
+            retention: crate::retention::RetentionConfig::default(),
             bridge: None,
         }
     }

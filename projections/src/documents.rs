@@ -138,7 +138,12 @@ impl Projector for DocumentsProjector {
             | Event::DocumentStateChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => Ok(()),
+            | Event::MemberRemoved { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. } => Ok(()),
         }
     }
 

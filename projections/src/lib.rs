@@ -9,6 +9,7 @@ mod documents;
 mod documents_page;
 mod projects;
 pub mod rebuild;
+mod retention;
 mod revisions;
 pub mod runner;
 mod workflow;
@@ -16,6 +17,7 @@ mod workflow;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
+pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 pub use workflow::WorkflowProjector;
@@ -27,6 +29,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
     ]
 }

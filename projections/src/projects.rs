@@ -64,6 +64,11 @@ impl Projector for ProjectsProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
             | Event::DocumentLocked { .. }
             | Event::DocumentUnlocked { .. }
             | Event::DocumentStateChanged { .. } => return Ok(()),

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, locks, ops, previews, projects, revisions, search};
+use super::{acl, documents, live, locks, ops, previews, projects, retention, revisions, search};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,8 @@ use super::{acl, documents, live, locks, ops, previews, projects, revisions, sea
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
+        retention::usage, retention::patch_project,
     ),
     modifiers(&BearerAuth)
 )]
