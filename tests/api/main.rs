@@ -15,6 +15,7 @@ mod conformance;
 mod diff_limits;
 mod diffs;
 mod disclosure;
+mod document_list;
 mod documents;
 mod event_store;
 mod events_cli;
