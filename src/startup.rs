@@ -66,12 +66,13 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,
+            share_throttle: Default::default(),
             shutdown: stopping,
         });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::observe))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<api::RedactedSpans>::new())
                 .app_data(state.clone())
                 .configure(api::routes)
                 .wrap(from_fn(api::auth::lift_query_token))

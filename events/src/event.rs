@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::content::{FileKind, Sha256};
 use crate::types::{Permission, Principal, ProjectSlug, Role, UserId};
@@ -88,6 +90,34 @@ pub enum Event {
     AclEntryRevoked {
         principal: Principal,
     },
+    /// The project now allows (or forbids) share links; forbidding stops
+    /// every existing link until they are allowed again.
+    ProjectSharingChanged {
+        shares_allowed: bool,
+    },
+    /// A public link to `document_id` (its own stream; the creator is the
+    /// actor). `revision: None` follows the latest revision. The token and
+    /// password are never in the log: only whether a password is needed.
+    ShareCreated {
+        document_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<u32>,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_downloads: Option<u32>,
+        password_required: bool,
+    },
+    ShareRevoked {
+        document_id: Uuid,
+    },
+    /// Someone fetched revision `revision` through the link; `client` is
+    /// their network address truncated (IPv4 /24, IPv6 /48).
+    ShareDownloaded {
+        document_id: Uuid,
+        revision: u32,
+        client: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +136,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 13] = [
+    pub const TYPES: [&'static str; 17] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -120,6 +150,10 @@ impl Event {
         "DocumentUndeleted",
         "AclEntryGranted",
         "AclEntryRevoked",
+        "ProjectSharingChanged",
+        "ShareCreated",
+        "ShareRevoked",
+        "ShareDownloaded",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -137,6 +171,10 @@ impl Event {
             Event::DocumentUndeleted {} => "DocumentUndeleted",
             Event::AclEntryGranted { .. } => "AclEntryGranted",
             Event::AclEntryRevoked { .. } => "AclEntryRevoked",
+            Event::ProjectSharingChanged { .. } => "ProjectSharingChanged",
+            Event::ShareCreated { .. } => "ShareCreated",
+            Event::ShareRevoked { .. } => "ShareRevoked",
+            Event::ShareDownloaded { .. } => "ShareDownloaded",
         }
     }
 
@@ -147,6 +185,17 @@ impl Event {
             other => {
                 unreachable!("an adjacently tagged enum serializes to an object, got {other:?}")
             }
+        }
+    }
+
+    /// The document an event is about when it is not the event's stream
+    /// (share links have streams of their own).
+    pub fn about_document(&self) -> Option<Uuid> {
+        match self {
+            Event::ShareCreated { document_id, .. }
+            | Event::ShareRevoked { document_id }
+            | Event::ShareDownloaded { document_id, .. } => Some(*document_id),
+            _ => None,
         }
     }
 

@@ -135,7 +135,11 @@ impl Projector for DocumentsProjector {
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => Ok(()),
+            | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. } => Ok(()),
         }
     }
 

@@ -11,11 +11,13 @@ mod projects;
 pub mod rebuild;
 mod revisions;
 pub mod runner;
+mod shares;
 
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
+pub use shares::SharesProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 
 /// Every inline projector, in the order they run.
@@ -25,5 +27,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(SharesProjector),
     ]
 }

@@ -10,8 +10,11 @@ pub mod openapi;
 mod ops;
 mod previews;
 mod projects;
+mod public;
 mod revisions;
 mod search;
+mod shares;
+mod spans;
 mod ui;
 
 use std::time::Instant;
@@ -27,6 +30,7 @@ use stockage_events::EventMeta;
 use tracing_actix_web::RequestId;
 
 pub use error::Problem;
+pub use spans::RedactedSpans;
 use stockage_store::EventStore;
 
 use crate::error::Error;
@@ -45,6 +49,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
+    /// Failed share-link passwords per link (this node's count).
+    pub share_throttle: crate::shares::Throttle,
     /// Turns true when the server starts shutting down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -103,9 +109,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)
+                .configure(shares::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
         .configure(ui::routes)
+        .configure(public::routes)
         .default_service(web::to(ops::no_route));
 }
 

@@ -3,6 +3,7 @@
 //! They implement the store's [`Aggregate`], which runs their commands.
 pub mod document;
 pub mod project;
+pub mod share;
 
 use stockage_events::{Permission, Principal};
 pub use stockage_store::Aggregate;
@@ -25,6 +26,9 @@ pub enum DomainError {
     /// The new content is of another type family than the document.
     #[error("{0}")]
     WrongType(String),
+    /// Used up for good (a share link's download limit).
+    #[error("{0}")]
+    Exhausted(String),
 }
 
 /// One entry of a document's ACL.

@@ -10,6 +10,8 @@ use super::{Aggregate, DomainError};
 pub struct Project {
     pub slug: Option<ProjectSlug>,
     pub members: BTreeMap<UserId, Role>,
+    /// Share links are allowed unless an admin forbade them.
+    pub shares_forbidden: bool,
     /// Number of events in the stream; 0 for a project that does not exist.
     pub version: i64,
 }
@@ -33,6 +35,11 @@ pub enum ProjectCommand {
         user: UserId,
         by: UserId,
     },
+    /// Allows or forbids share links of the project's documents (admins).
+    SetSharing {
+        allowed: bool,
+        by: UserId,
+    },
 }
 
 pub fn evolve(mut state: Project, event: &Event) -> Project {
@@ -47,6 +54,7 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         Event::MemberRemoved { user_id, .. } => {
             state.members.remove(user_id);
         }
+        Event::ProjectSharingChanged { shares_allowed } => state.shares_forbidden = !shares_allowed,
         // Documents have streams of their own.
         Event::DocumentAdded { .. }
         | Event::DocumentMetadataChanged { .. }
@@ -56,7 +64,10 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::RevisionRestored { .. }
         | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
-        | Event::AclEntryRevoked { .. } => {}
+        | Event::AclEntryRevoked { .. }
+        | Event::ShareCreated { .. }
+        | Event::ShareRevoked { .. }
+        | Event::ShareDownloaded { .. } => {}
     }
     state.version += 1;
     state
@@ -122,6 +133,27 @@ pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, Do
                 role,
             }])
         }
+        ProjectCommand::SetSharing { allowed, by } => {
+            let actor = member(state, &by)?;
+            if !actor.can_manage() {
+                return Err(DomainError::Forbidden(format!(
+                    "allowing or forbidding share links needs the admin or owner role; you are {actor}"
+                )));
+            }
+            if state.shares_forbidden != allowed {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::ProjectSharingChanged {
+                shares_allowed: allowed,
+            }])
+        }
+    }
+}
+
+fn member(state: &Project, by: &UserId) -> Result<Role, DomainError> {
+    match state.members.get(by) {
+        Some(role) if state.version > 0 => Ok(*role),
+        _ => Err(DomainError::NotFound("project not found".into())),
     }
 }
 

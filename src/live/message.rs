@@ -11,7 +11,9 @@ pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
     /// `document.restored`, `document.acl_changed`, `member.added`,
-    /// `member.changed`, `member.removed` or `project.created`.
+    /// `member.changed`, `member.removed`, `project.created`,
+    /// `project.sharing_changed`, `share.created`, `share.revoked` or
+    /// `share.downloaded`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub stream_id: Uuid,
@@ -42,7 +44,9 @@ pub struct LiveEvent {
 impl LiveEvent {
     pub fn from_recorded(recorded: &RecordedEvent) -> Result<Self, stockage_events::DecodeError> {
         let event = recorded.event()?;
-        let document_id = is_document(&event).then_some(recorded.stream_id);
+        let document_id = event
+            .about_document()
+            .or_else(|| is_document(&event).then_some(recorded.stream_id));
         let item = EventItem {
             position: recorded.position,
             kind: kind(&event),
@@ -103,6 +107,7 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
     )
 }
 
@@ -122,6 +127,10 @@ pub fn kind(event: &Event) -> &'static str {
         Event::DocumentDeleted {} => "document.removed",
         Event::DocumentUndeleted {} => "document.restored",
         Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
+        Event::ProjectSharingChanged { .. } => "project.sharing_changed",
+        Event::ShareCreated { .. } => "share.created",
+        Event::ShareRevoked { .. } => "share.revoked",
+        Event::ShareDownloaded { .. } => "share.downloaded",
     }
 }
 
@@ -130,7 +139,9 @@ fn revision(event: &Event) -> Option<u32> {
         Event::DocumentAdded { .. } => Some(1),
         Event::RevisionAdded { revision, .. }
         | Event::RevisionRestored { revision, .. }
-        | Event::RevisionLabeled { revision, .. } => Some(*revision),
+        | Event::RevisionLabeled { revision, .. }
+        | Event::ShareDownloaded { revision, .. } => Some(*revision),
+        Event::ShareCreated { revision, .. } => *revision,
         _ => None,
     }
 }

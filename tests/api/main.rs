@@ -22,6 +22,7 @@ mod replay_cli;
 mod revisions;
 mod search;
 mod settings;
+mod shares;
 mod slow_files;
 mod storage;
 mod ui;

@@ -1,6 +1,7 @@
 //! `stockage serve` in a process of its own, for tests that kill it, stop
 //! it with a signal, or run several nodes against one database.
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -10,6 +11,8 @@ use crate::helpers::SECRET;
 pub struct ServerProcess {
     pub child: tokio::process::Child,
     pub address: String,
+    /// Every line the server wrote to stderr so far.
+    log: Arc<Mutex<String>>,
 }
 
 impl ServerProcess {
@@ -38,8 +41,15 @@ impl ServerProcess {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = Arc::new(Mutex::new(String::new()));
+        let keep = |line: &str, log: &Mutex<String>| {
+            let mut log = log.lock().unwrap();
+            log.push_str(line);
+            log.push('\n');
+        };
         let address = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {
+                keep(&line, &log);
                 if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
                     return rest.trim_end_matches('/').to_owned();
                 }
@@ -48,8 +58,22 @@ impl ServerProcess {
         })
         .await
         .expect("the server starts within 30 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, address }
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                keep(&line, &kept);
+            }
+        });
+        Self {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// What the server has logged so far.
+    pub fn log_so_far(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     /// SIGTERM, then waits for the process to exit.

@@ -145,7 +145,11 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
-        | Event::MemberRemoved { .. } => {}
+        | Event::MemberRemoved { .. }
+        | Event::ProjectSharingChanged { .. }
+        | Event::ShareCreated { .. }
+        | Event::ShareRevoked { .. }
+        | Event::ShareDownloaded { .. } => {}
     }
     state.version += 1;
     state

@@ -132,7 +132,11 @@ impl Projector for SearchProjector {
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => {}
+            | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. } => {}
         }
         Ok(())
     }
