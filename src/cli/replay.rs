@@ -94,6 +94,7 @@ fn report(state: &ProjectState, args: &Args) -> anyhow::Result<Value> {
                 "tags": doc.tags,
                 "deleted": doc.deleted,
                 "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
+                "shares": state.links_of(*id),
             })
         })
         .collect();
@@ -146,6 +147,29 @@ fn print_human(report: &Value) {
             d["tags"],
             d["acl"]
         );
+        for link in d["shares"].as_array().into_iter().flatten() {
+            let revision = link["revision"]
+                .as_u64()
+                .map_or("latest".into(), |n| format!("rev {n}"));
+            let revoked = if link["revoked"] == true {
+                ", revoked"
+            } else {
+                ""
+            };
+            println!(
+                "    share {} by {} ({revision}{revoked})",
+                link["id"].as_str().unwrap_or(""),
+                link["created_by"].as_str().unwrap_or("")
+            );
+            for got in link["downloads"].as_array().into_iter().flatten() {
+                println!(
+                    "      downloaded rev {} at {} from {}",
+                    got["revision"],
+                    got["at"].as_str().unwrap_or(""),
+                    got["client"].as_str().unwrap_or("")
+                );
+            }
+        }
     }
     if let Some(who) = report.get("who_could_read") {
         println!("\nwho could read {}:", who["document"]);

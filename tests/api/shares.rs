@@ -1,5 +1,6 @@
 //! Share links: the members' side, the public side, S3 redirects, and
 //! that no secret reaches the log or the server's output.
+mod audit;
 mod links;
 mod public;
 mod secrets;

@@ -152,9 +152,28 @@ async fn download_limits_and_expiry(pool: PgPool) {
         .await
         .unwrap();
     let row = &listed["items"].as_array().unwrap()[0];
+    assert_eq!(row["id"], twice["id"]);
     assert_eq!(
         (row["downloads"].clone(), row["status"].clone()),
         (json!(2), json!("exhausted"))
+    );
+
+    // Racing requests: exactly the limit gets the file.
+    let thrice = url(&created(&app, &doc, EDITOR, json!({"max_downloads": 3})).await);
+    let racing = (0..12).map(|_| public(&app, &thrice, "/content", None));
+    let statuses: Vec<u16> = futures_util::future::join_all(racing)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [200, 410].contains(s)),
+        "{statuses:?}"
     );
 
     let brief = created(&app, &doc, EDITOR, json!({"expires_in": "1s"})).await;
