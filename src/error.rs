@@ -16,6 +16,10 @@ pub enum Error {
     /// Known caller, not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The path exists but not with this method (405); `allow` lists the
+    /// methods it answers.
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     /// Does not exist, or the caller may not know it exists.
     #[error("{0}")]
     NotFound(String),

@@ -17,7 +17,12 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let user = authenticate(req);
+        if let Ok(user) = &user {
+            req.extensions_mut()
+                .insert(super::access::Caller(user.id.to_string()));
+        }
+        ready(user)
     }
 }
 

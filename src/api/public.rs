@@ -5,7 +5,6 @@
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use stockage_events::Sha256;
-use tracing_actix_web::RequestId;
 
 use super::AppState;
 use super::content::{self, Download};
@@ -72,7 +71,11 @@ fn counts(req: &HttpRequest, not_modified: bool) -> bool {
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|range| range.replace(' ', "").starts_with("bytes=0-"));
-    !not_modified && req.method() == actix_web::http::Method::GET && from_start
+    let head = req
+        .extensions()
+        .get::<super::access::AnsweringHead>()
+        .is_some();
+    !not_modified && !head && from_start
 }
 
 /// The bytes of the linked revision (Range, ETag). Counts a download,
@@ -100,10 +103,7 @@ pub async fn download(
     let not_modified = content::matches_etag(&req, &format!("\"{sha256}\""));
     if counts(&req, not_modified) {
         let client = shares::truncate_address(req.peer_addr().map(|a| a.ip()));
-        let correlation = req
-            .extensions()
-            .get::<RequestId>()
-            .map_or_else(uuid::Uuid::now_v7, |id| **id);
+        let correlation = super::access::RequestId::correlation(&req);
         shares::record_download(&state.store, &opened, client, correlation).await?;
     }
     if !not_modified {

@@ -6,6 +6,7 @@ mod subscriber;
 
 mod archive;
 mod auth;
+mod conformance;
 mod diffs;
 mod documents;
 mod event_store;

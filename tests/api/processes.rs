@@ -11,8 +11,8 @@ use crate::helpers::SECRET;
 pub struct ServerProcess {
     pub child: tokio::process::Child,
     pub address: String,
-    /// Every line the server wrote to stderr so far.
-    log: Arc<Mutex<String>>,
+    /// Every line the server wrote to stderr.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -41,17 +41,19 @@ impl ServerProcess {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(String::new()));
-        let keep = |line: &str, log: &Mutex<String>| {
-            let mut log = log.lock().unwrap();
-            log.push_str(line);
-            log.push('\n');
-        };
+        let log = Arc::new(Mutex::new(Vec::new()));
         let address = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {
-                keep(&line, &log);
+                log.lock().unwrap().push(line.clone());
                 if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
                     return rest.trim_end_matches('/').to_owned();
+                }
+                // With STOCKAGE_LOG_JSON=1 there is no banner, only the log.
+                if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+                    && entry["fields"]["message"] == "stockage is listening"
+                {
+                    let url = entry["fields"]["url"].as_str().unwrap();
+                    return url.trim_end_matches('/').to_owned();
                 }
             }
             panic!("the server exited before listening");
@@ -61,7 +63,7 @@ impl ServerProcess {
         let kept = log.clone();
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {
-                keep(&line, &kept);
+                kept.lock().unwrap().push(line);
             }
         });
         Self {
@@ -69,11 +71,6 @@ impl ServerProcess {
             address,
             log,
         }
-    }
-
-    /// What the server has logged so far.
-    pub fn log_so_far(&self) -> String {
-        self.log.lock().unwrap().clone()
     }
 
     /// SIGTERM, then waits for the process to exit.
