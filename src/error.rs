@@ -99,8 +99,36 @@ impl From<DomainError> for Error {
                 detail: error.to_string(),
                 current_revision: current,
             },
+            DomainError::Locked {
+                ref holder,
+                expires_at,
+            } => Error::Locked {
+                detail: format!(
+                    "{holder} has checked this document out until {}; ask them, or a document admin, to unlock it",
+                    rfc3339(expires_at)
+                ),
+                locked_by: holder.to_string(),
+                expires_at: rfc3339(expires_at),
+            },
+            DomainError::AlreadyLocked {
+                ref holder,
+                expires_at,
+            } => Error::AlreadyLocked {
+                detail: format!(
+                    "the document is already locked by {holder} until {}",
+                    rfc3339(expires_at)
+                ),
+                locked_by: holder.to_string(),
+                expires_at: rfc3339(expires_at),
+            },
         }
     }
+}
+
+/// A time as the API writes it (RFC 3339, UTC).
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl From<AppendError> for Error {

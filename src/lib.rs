@@ -12,9 +12,11 @@ pub mod startup;
 
 // The services.
 pub mod audit;
+pub mod bridge;
 pub mod documents;
 pub mod identity;
 pub mod live;
+pub mod locks;
 pub mod permissions;
 pub mod preview;
 pub mod retention;

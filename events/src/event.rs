@@ -1,10 +1,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::content::{FileKind, Sha256};
-use crate::types::{Permission, Principal, ProjectSlug, Role, UserId};
+use crate::types::{LifecycleState, Permission, Principal, ProjectSlug, Role, UserId};
+use time::OffsetDateTime;
 
 /// The schema version written with every new event. Older versions are
 /// upcast in [`Event::decode`] so stored events stay readable forever.
@@ -118,6 +118,41 @@ pub enum Event {
         revision: u32,
         client: String,
     },
+    /// Checked out by `locked_by` until `expires_at`: changes by anyone
+    /// else are refused until then or until an unlock. A holder locking
+    /// again renews (`renewed`, the first `locked_at` kept).
+    DocumentLocked {
+        locked_by: UserId,
+        #[serde(with = "time::serde::rfc3339")]
+        locked_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        renewed: bool,
+    },
+    /// The lock of `locked_by` ended: released by its holder, or broken by
+    /// a document admin (`broken_by`, with their `reason`).
+    DocumentUnlocked {
+        locked_by: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        broken_by: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A lifecycle transition; a release names its letter and the revision
+    /// it froze.
+    DocumentStateChanged {
+        from: LifecycleState,
+        to: LifecycleState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        released_revision: Option<u32>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +171,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 17] = [
+    pub const TYPES: [&'static str; 20] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -154,6 +189,9 @@ impl Event {
         "ShareCreated",
         "ShareRevoked",
         "ShareDownloaded",
+        "DocumentLocked",
+        "DocumentUnlocked",
+        "DocumentStateChanged",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -175,6 +213,9 @@ impl Event {
             Event::ShareCreated { .. } => "ShareCreated",
             Event::ShareRevoked { .. } => "ShareRevoked",
             Event::ShareDownloaded { .. } => "ShareDownloaded",
+            Event::DocumentLocked { .. } => "DocumentLocked",
+            Event::DocumentUnlocked { .. } => "DocumentUnlocked",
+            Event::DocumentStateChanged { .. } => "DocumentStateChanged",
         }
     }
 

@@ -12,6 +12,7 @@ pub mod rebuild;
 mod revisions;
 pub mod runner;
 mod shares;
+mod workflow;
 
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
@@ -19,6 +20,7 @@ pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
 pub use shares::SharesProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
+pub use workflow::WorkflowProjector;
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
@@ -28,5 +30,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
         Box::new(SharesProjector),
+        Box::new(WorkflowProjector),
     ]
 }

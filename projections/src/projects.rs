@@ -67,7 +67,10 @@ impl Projector for ProjectsProjector {
             | Event::ProjectSharingChanged { .. }
             | Event::ShareCreated { .. }
             | Event::ShareRevoked { .. }
-            | Event::ShareDownloaded { .. } => return Ok(()),
+            | Event::ShareDownloaded { .. }
+            | Event::DocumentLocked { .. }
+            | Event::DocumentUnlocked { .. }
+            | Event::DocumentStateChanged { .. } => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

@@ -7,6 +7,7 @@ mod documents;
 mod error;
 mod form;
 mod live;
+mod locks;
 pub mod openapi;
 mod ops;
 mod previews;
@@ -93,6 +94,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(projects::routes)
                 .configure(documents::routes)
                 .configure(acl::routes)
+                .configure(locks::routes)
                 .configure(revisions::routes)
                 .configure(previews::routes)
                 .configure(search::routes)

@@ -5,7 +5,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, public, revisions, search, shares};
+use super::{
+    acl, documents, live, locks, ops, previews, projects, public, revisions, search, shares,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +19,7 @@ use super::{acl, documents, live, ops, previews, projects, public, revisions, se
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
+        locks::lock, locks::unlock, locks::change_state,
         revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
         previews::preview,
         search::everywhere, search::in_project,

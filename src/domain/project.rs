@@ -67,7 +67,10 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::AclEntryRevoked { .. }
         | Event::ShareCreated { .. }
         | Event::ShareRevoked { .. }
-        | Event::ShareDownloaded { .. } => {}
+        | Event::ShareDownloaded { .. }
+        | Event::DocumentLocked { .. }
+        | Event::DocumentUnlocked { .. }
+        | Event::DocumentStateChanged { .. } => {}
     }
     state.version += 1;
     state

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
-    /// `document.restored`, `document.acl_changed`, `member.added`,
+    /// `document.restored`, `document.acl_changed`, `document.locked`,
+    /// `document.unlocked`, `document.state_changed`, `member.added`,
     /// `member.changed`, `member.removed`, `project.created`,
     /// `project.sharing_changed`, `share.created`, `share.revoked` or
     /// `share.downloaded`.
@@ -92,12 +93,19 @@ impl LiveEvent {
 }
 
 fn frame(item: &EventItem) -> String {
-    let mut value = serde_json::to_value(item).unwrap_or_default();
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("event".into(), item.kind.into());
-        fields.insert("type".into(), "event".into());
-    }
-    value.to_string()
+    serde_json::Value::Object(frame_fields(item)).to_string()
+}
+
+/// The WebSocket frame's fields: the item with `type: "event"` and the
+/// item's type under `event`.
+pub fn frame_fields(item: &EventItem) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = match serde_json::to_value(item) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("event".into(), item.kind.into());
+    fields.insert("type".into(), "event".into());
+    fields
 }
 
 fn is_document(event: &Event) -> bool {
@@ -131,6 +139,9 @@ pub fn kind(event: &Event) -> &'static str {
         Event::ShareCreated { .. } => "share.created",
         Event::ShareRevoked { .. } => "share.revoked",
         Event::ShareDownloaded { .. } => "share.downloaded",
+        Event::DocumentLocked { .. } => "document.locked",
+        Event::DocumentUnlocked { .. } => "document.unlocked",
+        Event::DocumentStateChanged { .. } => "document.state_changed",
     }
 }
 

@@ -1,11 +1,14 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
+mod channels_consumer;
 mod helpers;
 mod processes;
+mod redis_server;
 mod subscriber;
 
 mod archive;
 mod auth;
+mod bridge;
 mod conformance;
 mod diffs;
 mod documents;
@@ -13,8 +16,10 @@ mod event_store;
 mod events_cli;
 mod index_cli;
 mod indexing;
+mod lifecycle;
 mod live;
 mod live_nodes;
+mod locks;
 mod permissions;
 mod previews;
 mod projections;
