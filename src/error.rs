@@ -95,6 +95,8 @@ impl From<DomainError> for Error {
             DomainError::Forbidden(m) => Error::Forbidden(m),
             DomainError::WrongType(m) => Error::UnsupportedType(m),
             DomainError::Exhausted(m) => Error::Gone(m),
+            DomainError::Gone(m) => Error::Gone(m),
+            DomainError::Invalid(m) => Error::Invalid(m),
             DomainError::Stale { current, .. } => Error::Stale {
                 detail: error.to_string(),
                 current_revision: current,

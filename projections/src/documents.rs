@@ -142,7 +142,12 @@ impl Projector for DocumentsProjector {
             | Event::ProjectSharingChanged { .. }
             | Event::ShareCreated { .. }
             | Event::ShareRevoked { .. }
-            | Event::ShareDownloaded { .. } => Ok(()),
+            | Event::ShareDownloaded { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. } => Ok(()),
         }
     }
 

@@ -9,6 +9,7 @@ mod documents;
 mod documents_page;
 mod projects;
 pub mod rebuild;
+mod retention;
 mod revisions;
 pub mod runner;
 mod shares;
@@ -17,6 +18,7 @@ mod workflow;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
+pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
 pub use shares::SharesProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
@@ -30,6 +32,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
         Box::new(SharesProjector),
+        Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
     ]
 }

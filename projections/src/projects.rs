@@ -68,6 +68,11 @@ impl Projector for ProjectsProjector {
             | Event::ShareCreated { .. }
             | Event::ShareRevoked { .. }
             | Event::ShareDownloaded { .. }
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
             | Event::DocumentLocked { .. }
             | Event::DocumentUnlocked { .. }
             | Event::DocumentStateChanged { .. } => return Ok(()),

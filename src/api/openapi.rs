@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acl, documents, live, locks, ops, previews, projects, public, revisions, search, shares,
+    acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
+    shares,
 };
 
 #[derive(OpenApi)]
@@ -24,8 +25,10 @@ use super::{
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
-        shares::create, shares::list, shares::revoke, shares::patch_project,
+        shares::create, shares::list, shares::revoke,
         public::show, public::download,
+        retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
+        retention::usage, retention::patch_project,
     ),
     modifiers(&BearerAuth)
 )]

@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/projects/{slug}")
             .route(web::get().to(get_project))
-            .route(web::patch().to(super::shares::patch_project)),
+            .route(web::patch().to(super::retention::patch_project)),
     )
     .route("/projects/{slug}/members", web::get().to(list_members))
     .service(

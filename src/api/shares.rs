@@ -1,5 +1,6 @@
-//! Share links, the members' side: create, list, revoke, and the
-//! project's switch (`PATCH /projects/{slug}` `{shares_allowed}`).
+//! Share links, the members' side: create, list, revoke. The project's
+//! switch (`PATCH /projects/{slug}` `{shares_allowed}`) shares the
+//! project's PATCH handler in `retention.rs`.
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
@@ -8,7 +9,6 @@ use time::Duration;
 use super::auth::AuthUser;
 use super::projects::Items;
 use super::{AppState, meta};
-use crate::documents::projects;
 use crate::error::Error;
 use crate::permissions::Need;
 use crate::shares::{self, NewShare, ShareView};
@@ -177,32 +177,6 @@ pub async fn revoke(
         .await?;
     shares::revoke(&state.store, &doc, &path.2, &user.id, meta(&user, &req)).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PatchProject {
-    /// Allow (default) or forbid share links of the project's documents;
-    /// forbidding stops every existing link until allowed again.
-    shares_allowed: Option<bool>,
-}
-
-/// Change project settings. `shares_allowed` needs the admin or owner role.
-#[utoipa::path(patch, path = "/api/v1/projects/{slug}", tag = "projects", security(("bearer" = [])),
-    params(("slug" = String, Path)), request_body = PatchProject,
-    responses((status = 200, body = crate::documents::projects::ProjectView),
-        (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
-pub async fn patch_project(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    slug: web::Path<String>,
-    body: web::Json<PatchProject>,
-) -> Result<HttpResponse, Error> {
-    if let Some(allowed) = body.shares_allowed {
-        shares::set_sharing(&state.store, &slug, allowed, meta(&user, &req)).await?;
-    }
-    let membership = projects::membership(state.pool(), &slug, &user.id).await?;
-    Ok(HttpResponse::Ok().json(membership.project))
 }
 
 #[cfg(test)]

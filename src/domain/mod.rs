@@ -3,6 +3,7 @@
 //! They implement the store's [`Aggregate`], which runs their commands.
 pub mod document;
 pub mod project;
+pub mod retention;
 pub mod share;
 
 use stockage_events::{Permission, Principal, UserId};
@@ -30,6 +31,12 @@ pub enum DomainError {
     /// Used up for good (a share link's download limit).
     #[error("{0}")]
     Exhausted(String),
+    /// A value the rules do not accept.
+    #[error("{0}")]
+    Invalid(String),
+    /// It existed and was purged for good.
+    #[error("{0}")]
+    Gone(String),
     /// Someone else holds the document's lock: changes wait for it.
     #[error("the document is locked by {holder} until {expires_at}")]
     Locked {

@@ -12,6 +12,8 @@ pub struct Project {
     pub members: BTreeMap<UserId, Role>,
     /// Share links are allowed unless an admin forbade them.
     pub shares_forbidden: bool,
+    /// Retention policy, legal hold and quota.
+    pub retention: super::retention::Settings,
     /// Number of events in the stream; 0 for a project that does not exist.
     pub version: i64,
 }
@@ -40,6 +42,11 @@ pub enum ProjectCommand {
         allowed: bool,
         by: UserId,
     },
+    /// Retention policy, legal hold or quota (see `domain::retention`).
+    Retention {
+        change: super::retention::Change,
+        by: UserId,
+    },
 }
 
 pub fn evolve(mut state: Project, event: &Event) -> Project {
@@ -55,6 +62,9 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
             state.members.remove(user_id);
         }
         Event::ProjectSharingChanged { shares_allowed } => state.shares_forbidden = !shares_allowed,
+        Event::RetentionPolicySet { .. } | Event::LegalHoldSet { .. } | Event::QuotaSet { .. } => {
+            state.retention.evolve(event)
+        }
         // Documents have streams of their own.
         Event::DocumentAdded { .. }
         | Event::DocumentMetadataChanged { .. }
@@ -68,6 +78,8 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::ShareCreated { .. }
         | Event::ShareRevoked { .. }
         | Event::ShareDownloaded { .. }
+        | Event::RevisionPurged { .. }
+        | Event::DocumentPurged { .. }
         | Event::DocumentLocked { .. }
         | Event::DocumentUnlocked { .. }
         | Event::DocumentStateChanged { .. } => {}
@@ -149,6 +161,17 @@ pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, Do
             Ok(vec![Event::ProjectSharingChanged {
                 shares_allowed: allowed,
             }])
+        }
+        ProjectCommand::Retention { change, by } => {
+            if state.version == 0 {
+                return Err(DomainError::NotFound("project not found".into()));
+            }
+            let role = state
+                .members
+                .get(&by)
+                .copied()
+                .ok_or_else(|| DomainError::NotFound("project not found".into()))?;
+            state.retention.decide(role, change)
         }
     }
 }

@@ -116,6 +116,9 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
             | Event::ProjectSharingChanged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
     )
 }
 
@@ -139,6 +142,11 @@ pub fn kind(event: &Event) -> &'static str {
         Event::ShareCreated { .. } => "share.created",
         Event::ShareRevoked { .. } => "share.revoked",
         Event::ShareDownloaded { .. } => "share.downloaded",
+        Event::RevisionPurged { .. } => "revision.purged",
+        Event::DocumentPurged { .. } => "document.purged",
+        Event::RetentionPolicySet { .. } => "project.retention_changed",
+        Event::LegalHoldSet { .. } => "project.hold_changed",
+        Event::QuotaSet { .. } => "project.quota_changed",
         Event::DocumentLocked { .. } => "document.locked",
         Event::DocumentUnlocked { .. } => "document.unlocked",
         Event::DocumentStateChanged { .. } => "document.state_changed",
@@ -151,7 +159,8 @@ fn revision(event: &Event) -> Option<u32> {
         Event::RevisionAdded { revision, .. }
         | Event::RevisionRestored { revision, .. }
         | Event::RevisionLabeled { revision, .. }
-        | Event::ShareDownloaded { revision, .. } => Some(*revision),
+        | Event::RevisionPurged { revision, .. } => Some(*revision),
+        Event::ShareDownloaded { revision, .. } => Some(*revision),
         Event::ShareCreated { revision, .. } => *revision,
         _ => None,
     }

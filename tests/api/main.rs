@@ -25,6 +25,7 @@ mod previews;
 mod projections;
 mod projects;
 mod replay_cli;
+mod retention;
 mod revisions;
 mod search;
 mod settings;
