@@ -9,6 +9,7 @@ mod subscriber;
 mod archive;
 mod auth;
 mod bridge;
+mod cli_conformance;
 mod conformance;
 mod diffs;
 mod document_list;
