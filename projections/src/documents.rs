@@ -139,6 +139,10 @@ impl Projector for DocumentsProjector {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. }
             | Event::RevisionPurged { .. }
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }

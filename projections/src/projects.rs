@@ -64,6 +64,10 @@ impl Projector for ProjectsProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. }
             | Event::RevisionPurged { .. }
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }

@@ -5,7 +5,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, locks, ops, previews, projects, retention, revisions, search};
+use super::{
+    acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
+    shares,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +25,8 @@ use super::{acl, documents, live, locks, ops, previews, projects, retention, rev
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        shares::create, shares::list, shares::revoke,
+        public::show, public::download,
         retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
         retention::usage, retention::patch_project,
     ),

@@ -4,6 +4,7 @@ use anyhow::Context;
 
 use stockage_events::Hash;
 
+use super::out::report;
 use crate::audit::archive;
 use crate::db;
 use crate::settings::Settings;
@@ -17,6 +18,9 @@ pub struct ExportArgs {
     /// Also include every blob the log references.
     #[arg(long)]
     with_blobs: bool,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
@@ -27,6 +31,9 @@ pub struct ImportArgs {
     /// ends elsewhere (events cut off its end).
     #[arg(long, value_parser = parse_hash)]
     expect_head: Option<Hash>,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 /// A chain hash as printed: 64 hex digits.
@@ -45,7 +52,13 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let summary = archive::export(&pool, blobs.as_ref(), std::io::BufWriter::new(file)).await?;
-    println!(
+    let value = serde_json::json!({
+        "events": summary.events,
+        "blobs": summary.blobs,
+        "file": args.out.display().to_string(),
+        "end_hash": summary.end_hash.to_string(),
+    });
+    let sentence = format!(
         "exported {} events and {} blobs to {}; chain ends at {}\n\
          keep that hash apart from the file: `stockage import FILE --expect-head HASH` \
          and `stockage verify --expect-head HASH` check a copy against it",
@@ -54,6 +67,7 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
         args.out.display(),
         summary.end_hash
     );
+    report(args.json, value, sentence)?;
     Ok(())
 }
 
@@ -71,9 +85,15 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()>
                 args.file.display()
             )
         })?;
-    println!(
+    let value = serde_json::json!({
+        "events": summary.events,
+        "blobs": summary.blobs,
+        "end_hash": summary.end_hash.to_string(),
+    });
+    let sentence = format!(
         "imported {} events and {} blobs; chain verified up to {}",
         summary.events, summary.blobs, summary.end_hash
     );
+    report(args.json, value, sentence)?;
     Ok(())
 }

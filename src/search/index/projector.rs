@@ -146,7 +146,11 @@ impl Projector for SearchProjector {
             | Event::DocumentStateChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => {}
+            | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. } => {}
         }
         Ok(())
     }
