@@ -256,14 +256,22 @@ async fn deleting_the_document_or_removing_the_creator_stops_the_link(pool: PgPo
     );
 
     // An ACL that hides the document from the link's creator stops it too.
-    let acl =
-        json!({"entries": [{"principal": format!("user:{DOC_ADMIN}"), "permission": "none"}]});
+    // (Project admins keep admin on every document, decision 0048: the
+    // creator here is an editor again.)
+    let added = app.set_member("stops", ADMIN, EDITOR, "editor").await;
+    assert!(added.status().is_success());
+    let by_editor = created(&app, &doc, EDITOR, body()).await;
+    assert_eq!(
+        bytes(&app, &url(&by_editor), None).await,
+        fixture("photo.png")
+    );
+    let acl = json!({"entries": [{"principal": format!("user:{EDITOR}"), "permission": "none"}]});
     let put = app
         .call(Method::PUT, &format!("{doc}/acl"), Some(ADMIN), Some(acl))
         .await;
     assert_eq!(put.status(), StatusCode::OK);
     assert_problem(
-        public(&app, &url(&by_admin), "/content", None).await,
+        public(&app, &url(&by_editor), "/content", None).await,
         StatusCode::NOT_FOUND,
     )
     .await;
