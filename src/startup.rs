@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
-use crate::identity::Keys;
+use crate::identity::Identity;
 use crate::live::Hub;
 use crate::preview::{self, Previews};
 use crate::search::index::{self, IndexConfig, SearchProjector};
@@ -56,13 +56,14 @@ impl Application {
             ));
         }
         start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
+        let identity = Identity::new(store.pool().clone(), &settings.auth)?;
         let state = web::Data::new(AppState {
             store,
             blobs,
             diffs: Default::default(),
             previews,
             max_upload_bytes: settings.storage.max_upload_bytes,
-            keys: Keys::new(&settings.auth.jwt_secret),
+            identity,
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,
@@ -70,6 +71,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(api::auth::identify))
                 .wrap(from_fn(api::observe))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())

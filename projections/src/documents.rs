@@ -135,7 +135,9 @@ impl Projector for DocumentsProjector {
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => Ok(()),
+            | Event::MemberRemoved { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {} => Ok(()),
         }
     }
 

@@ -4,6 +4,7 @@
 //! `stockage-store` crate's; this crate only reads it.
 #![forbid(unsafe_code)]
 
+mod access_tokens;
 mod acl;
 mod documents;
 mod documents_page;
@@ -12,6 +13,7 @@ pub mod rebuild;
 mod revisions;
 pub mod runner;
 
+pub use access_tokens::AccessTokensProjector;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
@@ -25,5 +27,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(AccessTokensProjector),
     ]
 }

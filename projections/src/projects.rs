@@ -63,7 +63,9 @@ impl Projector for ProjectsProjector {
             | Event::RevisionRestored { .. }
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
-            | Event::AclEntryRevoked { .. } => return Ok(()),
+            | Event::AclEntryRevoked { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {} => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

@@ -12,6 +12,7 @@ mod previews;
 mod projects;
 mod revisions;
 mod search;
+mod tokens;
 mod ui;
 
 use std::time::Instant;
@@ -30,7 +31,7 @@ pub use error::Problem;
 use stockage_store::EventStore;
 
 use crate::error::Error;
-use crate::identity::{AuthUser, Keys};
+use crate::identity::{AuthUser, Identity};
 use crate::permissions::gate::{self, DocumentAccess, Need};
 use crate::storage::BlobStore;
 
@@ -41,7 +42,7 @@ pub struct AppState {
     pub diffs: crate::versions::diff::Cache,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
-    pub keys: Keys,
+    pub identity: Identity,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
@@ -103,6 +104,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)
+                .configure(tokens::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
         .configure(ui::routes)

@@ -3,7 +3,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, revisions, search};
+use super::{acl, documents, live, ops, previews, projects, revisions, search, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,6 +19,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions, search};
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        tokens::create, tokens::list, tokens::revoke, tokens::me,
     ),
     modifiers(&BearerAuth)
 )]

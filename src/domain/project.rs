@@ -56,7 +56,9 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::RevisionRestored { .. }
         | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
-        | Event::AclEntryRevoked { .. } => {}
+        | Event::AclEntryRevoked { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {} => {}
     }
     state.version += 1;
     state

@@ -122,6 +122,8 @@ pub fn kind(event: &Event) -> &'static str {
         Event::DocumentDeleted {} => "document.removed",
         Event::DocumentUndeleted {} => "document.restored",
         Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
+        Event::TokenCreated { .. } => "token.created",
+        Event::TokenRevoked {} => "token.revoked",
     }
 }
 

@@ -4,6 +4,7 @@ mod helpers;
 mod processes;
 mod subscriber;
 
+mod access_tokens;
 mod archive;
 mod auth;
 mod diffs;
@@ -15,6 +16,7 @@ mod indexing;
 mod live;
 mod live_nodes;
 mod permissions;
+mod platform_tokens;
 mod previews;
 mod projections;
 mod projects;

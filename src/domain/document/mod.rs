@@ -145,7 +145,9 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
-        | Event::MemberRemoved { .. } => {}
+        | Event::MemberRemoved { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {} => {}
     }
     state.version += 1;
     state

@@ -132,7 +132,9 @@ impl Projector for SearchProjector {
             | Event::AclEntryRevoked { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => {}
+            | Event::MemberRemoved { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {} => {}
         }
         Ok(())
     }
