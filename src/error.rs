@@ -16,6 +16,10 @@ pub enum Error {
     /// Known caller, not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The path exists but not with this method (405); `allow` lists the
+    /// methods it answers.
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     /// Does not exist, or the caller may not know it exists.
     #[error("{0}")]
     NotFound(String),
@@ -94,8 +98,36 @@ impl From<DomainError> for Error {
                 detail: error.to_string(),
                 current_revision: current,
             },
+            DomainError::Locked {
+                ref holder,
+                expires_at,
+            } => Error::Locked {
+                detail: format!(
+                    "{holder} has checked this document out until {}; ask them, or a document admin, to unlock it",
+                    rfc3339(expires_at)
+                ),
+                locked_by: holder.to_string(),
+                expires_at: rfc3339(expires_at),
+            },
+            DomainError::AlreadyLocked {
+                ref holder,
+                expires_at,
+            } => Error::AlreadyLocked {
+                detail: format!(
+                    "the document is already locked by {holder} until {}",
+                    rfc3339(expires_at)
+                ),
+                locked_by: holder.to_string(),
+                expires_at: rfc3339(expires_at),
+            },
         }
     }
+}
+
+/// A time as the API writes it (RFC 3339, UTC).
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 impl From<AppendError> for Error {

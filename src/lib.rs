@@ -15,6 +15,7 @@ pub mod audit;
 pub mod documents;
 pub mod identity;
 pub mod live;
+pub mod locks;
 pub mod permissions;
 pub mod preview;
 pub mod retention;

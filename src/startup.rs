@@ -11,7 +11,6 @@ use sqlx::PgPool;
 use stockage_projections::runner;
 use stockage_store::{EventStore, Projector};
 use tokio::sync::watch;
-use tracing_actix_web::TracingLogger;
 
 use crate::api::{self, AppState};
 use crate::identity::Identity;
@@ -72,8 +71,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(api::auth::identify))
-                .wrap(from_fn(api::observe))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(api::access::observe))
                 .app_data(state.clone())
                 .configure(api::routes)
                 .wrap(from_fn(api::auth::lift_query_token))

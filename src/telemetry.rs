@@ -1,15 +1,23 @@
 //! Logging and metrics set-up, once per process.
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`); JSON lines
-/// when `json` is set. Safe to call more than once.
+/// What is logged when `RUST_LOG` is not set: `info`, without PostgreSQL's
+/// notices ("relation ... already exists, skipping" on every start).
+const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
+/// Logs to stderr, filtered by `RUST_LOG` (default [`DEFAULT_FILTER`]);
+/// JSON lines when `json` is set; colours only when stderr is a terminal.
+/// Safe to call more than once.
 pub fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()

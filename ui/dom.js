@@ -15,6 +15,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Goes to another page of the UI without reloading (app.js routes it).
+export function navigate(href) {
+  history.pushState(null, "", href);
+  window.dispatchEvent(new Event("stockage:navigate"));
+}
+
 export function mount(parent, ...children) {
   parent.replaceChildren(...children.flat().filter(Boolean));
   return parent;

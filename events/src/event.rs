@@ -2,7 +2,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::content::{FileKind, Sha256};
-use crate::types::{Permission, Principal, ProjectSlug, Role, UserId};
+use crate::types::{LifecycleState, Permission, Principal, ProjectSlug, Role, UserId};
+use time::OffsetDateTime;
 
 /// The schema version written with every new event. Older versions are
 /// upcast in [`Event::decode`] so stored events stay readable forever.
@@ -88,6 +89,41 @@ pub enum Event {
     AclEntryRevoked {
         principal: Principal,
     },
+    /// Checked out by `locked_by` until `expires_at`: changes by anyone
+    /// else are refused until then or until an unlock. A holder locking
+    /// again renews (`renewed`, the first `locked_at` kept).
+    DocumentLocked {
+        locked_by: UserId,
+        #[serde(with = "time::serde::rfc3339")]
+        locked_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        renewed: bool,
+    },
+    /// The lock of `locked_by` ended: released by its holder, or broken by
+    /// a document admin (`broken_by`, with their `reason`).
+    DocumentUnlocked {
+        locked_by: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        broken_by: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A lifecycle transition; a release names its letter and the revision
+    /// it froze.
+    DocumentStateChanged {
+        from: LifecycleState,
+        to: LifecycleState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        released_revision: Option<u32>,
+    },
     /// A personal access token was made; the stream is the token's. Carries
     /// the SHA-256 of the token (a verifier of 256 random bits, from which
     /// the token cannot be recovered), never the token itself.
@@ -144,7 +180,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 15] = [
+    pub const TYPES: [&'static str; 18] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -158,6 +194,9 @@ impl Event {
         "DocumentUndeleted",
         "AclEntryGranted",
         "AclEntryRevoked",
+        "DocumentLocked",
+        "DocumentUnlocked",
+        "DocumentStateChanged",
         "TokenCreated",
         "TokenRevoked",
     ];
@@ -177,6 +216,9 @@ impl Event {
             Event::DocumentUndeleted {} => "DocumentUndeleted",
             Event::AclEntryGranted { .. } => "AclEntryGranted",
             Event::AclEntryRevoked { .. } => "AclEntryRevoked",
+            Event::DocumentLocked { .. } => "DocumentLocked",
+            Event::DocumentUnlocked { .. } => "DocumentUnlocked",
+            Event::DocumentStateChanged { .. } => "DocumentStateChanged",
             Event::TokenCreated { .. } => "TokenCreated",
             Event::TokenRevoked {} => "TokenRevoked",
         }

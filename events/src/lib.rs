@@ -13,4 +13,4 @@ pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, ver
 pub use content::{FileKind, Sha256};
 pub use envelope::{EventMeta, NewEvent, RecordedEvent};
 pub use event::{DecodeError, Event, SCHEMA_VERSION, TokenScope};
-pub use types::{ParseError, Permission, Principal, ProjectSlug, Role, UserId};
+pub use types::{LifecycleState, ParseError, Permission, Principal, ProjectSlug, Role, UserId};

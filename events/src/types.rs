@@ -146,6 +146,58 @@ impl fmt::Display for Role {
     }
 }
 
+/// Where a document is in its release lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleState {
+    /// Work in progress: every new document starts here.
+    Wip,
+    InReview,
+    /// Frozen at one revision under a release letter.
+    Released,
+    Obsolete,
+}
+
+impl LifecycleState {
+    pub const ALL: [LifecycleState; 4] = [
+        LifecycleState::Wip,
+        LifecycleState::InReview,
+        LifecycleState::Released,
+        LifecycleState::Obsolete,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "state {raw:?} is not one of wip, in_review, released, obsolete"
+                ))
+            })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleState::Wip => "wip",
+            LifecycleState::InReview => "in_review",
+            LifecycleState::Released => "released",
+            LifecycleState::Obsolete => "obsolete",
+        }
+    }
+
+    /// Released and obsolete documents take no changes until revised.
+    pub fn is_frozen(self) -> bool {
+        matches!(self, LifecycleState::Released | LifecycleState::Obsolete)
+    }
+}
+
+impl fmt::Display for LifecycleState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

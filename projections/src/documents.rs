@@ -133,6 +133,9 @@ impl Projector for DocumentsProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::DocumentLocked { .. }
+            | Event::DocumentUnlocked { .. }
+            | Event::DocumentStateChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }

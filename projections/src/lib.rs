@@ -12,6 +12,7 @@ mod projects;
 pub mod rebuild;
 mod revisions;
 pub mod runner;
+mod workflow;
 
 pub use access_tokens::AccessTokensProjector;
 pub use acl::AclProjector;
@@ -19,6 +20,7 @@ pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use revisions::RevisionsProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
+pub use workflow::WorkflowProjector;
 
 /// Every inline projector, in the order they run.
 pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
@@ -27,6 +29,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(WorkflowProjector),
         Box::new(AccessTokensProjector),
     ]
 }

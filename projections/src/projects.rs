@@ -65,7 +65,10 @@ impl Projector for ProjectsProjector {
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
             | Event::TokenCreated { .. }
-            | Event::TokenRevoked {} => return Ok(()),
+            | Event::TokenRevoked {}
+            | Event::DocumentLocked { .. }
+            | Event::DocumentUnlocked { .. }
+            | Event::DocumentStateChanged { .. } => return Ok(()),
         }
         // Each team change also touches the project's updated_at: one
         // statement, one round trip.

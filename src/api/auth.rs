@@ -93,6 +93,10 @@ pub async fn identify(
         Some(Err(error)) => Some(Err(Refused::from(error))),
     };
     if let Some(found) = found {
+        if let Ok(user) = &found {
+            req.extensions_mut()
+                .insert(super::access::Caller(user.id.to_string()));
+        }
         req.extensions_mut().insert(Identified(found));
     }
     next.call(req)
@@ -243,6 +247,8 @@ pub async fn websocket_user(req: &HttpRequest) -> Result<AuthUser, Error> {
     {
         let user = state(req)?.identity.bearer(&token.0).await?;
         limits(req, &user)?;
+        req.extensions_mut()
+            .insert(super::access::Caller(user.id.to_string()));
         return Ok(user);
     }
     let user = AuthUser::extract(req).await?;

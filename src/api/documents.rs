@@ -3,7 +3,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use stockage_events::FileKind;
+use stockage_events::{FileKind, LifecycleState, Permission};
 use uuid::Uuid;
 
 use super::auth::AuthUser;
@@ -12,7 +12,7 @@ use super::form;
 use super::{AppState, meta};
 use crate::documents::queries::{self, Cursor, ListFilter};
 use crate::documents::{DocumentView, fields, projects};
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::domain::document::{Actor, Document, DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
 
@@ -90,11 +90,16 @@ pub async fn upload(
     };
     let id = Uuid::now_v7();
     let project_id = membership.project.id;
+    let actor = Actor {
+        user: user.id.clone(),
+        permission: Permission::Write,
+        now: crate::locks::now(),
+    };
     stockage_store::command::execute::<Document>(
         &state.store,
         id,
         project_id,
-        command,
+        (actor, command),
         meta(&user, &req),
     )
     .await
@@ -119,6 +124,8 @@ pub struct ListQuery {
     kind: Option<String>,
     q: Option<String>,
     include_deleted: Option<bool>,
+    /// `wip`, `in_review`, `released` or `obsolete`.
+    state: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -151,6 +158,7 @@ pub async fn list(
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
         include_deleted: query.include_deleted.unwrap_or(false),
+        state: parse_state(query.state.as_deref())?,
         after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
         limit,
     };
@@ -163,6 +171,14 @@ pub async fn list(
         items,
         next_cursor: next.map(|c| c.encode()),
     }))
+}
+
+/// `?state=` of the list and search: empty means any.
+pub fn parse_state(raw: Option<&str>) -> Result<Option<LifecycleState>, Error> {
+    raw.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| LifecycleState::parse(s).map_err(|e| Error::Invalid(e.to_string())))
+        .transpose()
 }
 
 /// One document, at its latest revision.

@@ -19,6 +19,7 @@ impl Kind for Error {
             Error::Unauthenticated(_) => "Unauthorized",
             Error::Forbidden(_) => "Forbidden",
             Error::NotFound(_) => "Not found",
+            Error::MethodNotAllowed { .. } => "Method not allowed",
             Error::Conflict(_) => "Conflict",
             Error::Stale { .. } => "Precondition failed",
             Error::TooLarge(_) => "Payload too large",
@@ -42,6 +43,7 @@ impl Kind for Error {
             Error::Unauthenticated(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not-found",
+            Error::MethodNotAllowed { .. } => "method-not-allowed",
             Error::Conflict(_) => "conflict",
             Error::Stale { .. } => "stale-revision",
             Error::TooLarge(_) => "payload-too-large",
@@ -85,6 +87,7 @@ impl ResponseError for Error {
             Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -117,6 +120,9 @@ impl ResponseError for Error {
         let mut response = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Error::MethodNotAllowed { allow, .. } = self {
+            response.insert_header(("Allow", allow.as_str()));
         }
         if let Error::TooManyRequests { retry_after, .. } | Error::Unavailable { retry_after, .. } =
             self

@@ -1,4 +1,5 @@
 //! The HTTP API: routes, shared state and the request-level middleware.
+pub mod access;
 mod acl;
 pub mod auth;
 mod content;
@@ -6,6 +7,7 @@ mod documents;
 mod error;
 mod form;
 mod live;
+mod locks;
 pub mod openapi;
 mod ops;
 mod previews;
@@ -15,17 +17,10 @@ mod search;
 mod tokens;
 mod ui;
 
-use std::time::Instant;
-
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, web};
+use actix_web::{HttpRequest, web};
 use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use stockage_events::EventMeta;
-use tracing_actix_web::RequestId;
 
 pub use error::Problem;
 use stockage_store::EventStore;
@@ -73,11 +68,7 @@ impl AppState {
 
 /// Who caused the events of this request, and the request's id.
 pub fn meta(user: &AuthUser, request: &HttpRequest) -> EventMeta {
-    let correlation_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| **id)
-        .unwrap_or_else(uuid::Uuid::now_v7);
+    let correlation_id = access::RequestId::correlation(request);
     EventMeta {
         actor: user.id.clone(),
         correlation_id,
@@ -100,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(projects::routes)
                 .configure(documents::routes)
                 .configure(acl::routes)
+                .configure(locks::routes)
                 .configure(revisions::routes)
                 .configure(previews::routes)
                 .configure(search::routes)
@@ -113,28 +105,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn bad_body(message: String) -> actix_web::Error {
     Error::Invalid(message).into()
-}
-
-/// Counts and times every request by route pattern, and returns the
-/// request id so a user's report can be matched to the logs.
-pub async fn observe(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let request_id = req.extensions().get::<RequestId>().copied();
-    let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let mut response = next.call(req).await?;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("stockage_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("stockage_http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
-    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), id);
-    }
-    Ok(response)
 }

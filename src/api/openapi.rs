@@ -1,9 +1,11 @@
 //! The OpenAPI document, served at /api/v1/openapi.json.
+use std::sync::OnceLock;
+
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, ops, previews, projects, revisions, search, tokens};
+use super::{acl, documents, live, locks, ops, previews, projects, revisions, search, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +17,7 @@ use super::{acl, documents, live, ops, previews, projects, revisions, search, to
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
+        locks::lock, locks::unlock, locks::change_state,
         revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
         previews::preview,
         search::everywhere, search::in_project,
@@ -42,6 +45,54 @@ impl Modify for BearerAuth {
                 ),
             );
     }
+}
+
+/// The methods the API answers at `path` (an actual path, e.g.
+/// `/api/v1/projects/bridge`), read from the OpenAPI document: the route
+/// table users see is the one a wrong method is checked against. Empty
+/// when no documented route has this path.
+pub fn methods_at(path: &str) -> Vec<&'static str> {
+    static ROUTES: OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some() || item.head.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("OPTIONS", item.options.is_some()),
+                ];
+                let methods = methods
+                    .into_iter()
+                    .filter_map(|(name, present)| present.then_some(name))
+                    .collect();
+                (segments, methods)
+            })
+            .collect()
+    });
+    let wanted: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .filter(|(segments, _)| {
+            segments.len() == wanted.len()
+                && segments.iter().zip(&wanted).all(|(template, actual)| {
+                    template == actual || (template.starts_with('{') && !actual.is_empty())
+                })
+        })
+        .flat_map(|(_, methods)| methods.iter().copied())
+        .fold(Vec::new(), |mut all, method| {
+            if !all.contains(&method) {
+                all.push(method);
+            }
+            all
+        })
 }
 
 /// The spec is public: it describes the API and holds no data.

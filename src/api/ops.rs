@@ -53,7 +53,12 @@ pub async fn metrics(_: AuthUser, state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
+/// No route took the request: 405 with `Allow` when the path is one of the
+/// API's with other methods, else 404.
 pub async fn no_route(req: HttpRequest) -> Result<HttpResponse, Error> {
+    if let Some(wrong) = wrong_method(&req, &[]) {
+        return Err(wrong);
+    }
     Err(Error::NotFound(format!(
         "no such endpoint: {} {}",
         req.method(),
@@ -79,5 +84,30 @@ pub async fn policy(_user: AuthUser, state: web::Data<AppState>) -> web::Json<Po
         max_upload_bytes: state.max_upload_bytes,
         extensions: crate::storage::policy::EXTENSIONS.to_vec(),
         allowed: crate::storage::policy::ALLOWED,
+    })
+}
+
+/// 405 naming the methods the API answers at the request's path (from the
+/// OpenAPI document, else `known`, the router's own list); `None` when it
+/// answers none.
+pub fn wrong_method(req: &HttpRequest, known: &[&str]) -> Option<Error> {
+    let mut allowed = super::openapi::methods_at(req.path());
+    if allowed.is_empty() {
+        allowed = known.to_vec();
+        if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
+            allowed.insert(1, "HEAD");
+        }
+    }
+    if allowed.is_empty() {
+        return None;
+    }
+    let allow = allowed.join(", ");
+    Some(Error::MethodNotAllowed {
+        detail: format!(
+            "{} is not allowed on {}; allowed: {allow}",
+            req.method(),
+            req.path()
+        ),
+        allow,
     })
 }

@@ -106,6 +106,8 @@ pub async fn put_content(
     {
         return Err(stale(expected, doc.document.revision));
     }
+    // Locked or frozen: refused before a byte is read, too.
+    crate::locks::may_change(&state.store, &doc, &user.id).await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
     let is_form = req
         .headers()

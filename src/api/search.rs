@@ -34,6 +34,8 @@ pub struct SearchQuery {
     from: Option<String>,
     /// Added before this time (RFC 3339).
     to: Option<String>,
+    /// Lifecycle state: `wip`, `in_review`, `released` or `obsolete`.
+    state: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -99,6 +101,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
         uploader: query.uploader.filter(|u| !u.is_empty()),
         from: time("from", query.from)?,
         to: time("to", query.to)?,
+        state: super::documents::parse_state(query.state.as_deref())?,
         after: query
             .cursor
             .as_deref()

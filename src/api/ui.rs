@@ -1,4 +1,4 @@
-//! The web UI: a few static files embedded in the binary, so `serve` is
+//! The web UI: the files under `ui/` embedded in the binary, so `serve` is
 //! all it takes. Pages are the same shell; the script routes by path and
 //! talks to the API with the token the user gave it (session storage).
 use actix_web::http::header::{self, CacheControl, CacheDirective, ContentType, ETag, EntityTag};
@@ -9,35 +9,14 @@ use crate::error::Error;
 struct Asset {
     path: &'static str,
     content_type: &'static str,
-    body: &'static str,
+    /// A fingerprint of the bytes, computed by build.rs.
+    etag: &'static str,
+    body: &'static [u8],
 }
 
-macro_rules! asset {
-    ($path:literal, $type:expr) => {
-        Asset {
-            path: $path,
-            content_type: $type,
-            body: include_str!(concat!("../../ui/", $path)),
-        }
-    };
-}
-
-const JS: &str = "text/javascript; charset=utf-8";
-
-const ASSETS: &[Asset] = &[
-    asset!("app.css", "text/css; charset=utf-8"),
-    asset!("app.js", JS),
-    asset!("api.js", JS),
-    asset!("dom.js", JS),
-    asset!("views/login.js", JS),
-    asset!("views/projects.js", JS),
-    asset!("views/project.js", JS),
-    asset!("views/upload.js", JS),
-    asset!("views/document.js", JS),
-    asset!("views/history.js", JS),
-    asset!("views/permissions.js", JS),
-    asset!("icon.svg", "image/svg+xml"),
-];
+/// Every file under `ui/` (build.rs lists them), and the generated
+/// `parts.js` that loads each `ui/parts/*.js`.
+const ASSETS: &[Asset] = include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
 
 const SHELL: &str = include_str!("../../ui/index.html");
 
@@ -45,6 +24,18 @@ const SHELL: &str = include_str!("../../ui/index.html");
 /// talk to this server.
 const CSP: &str = "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; \
      script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Paths of pages: each answers the shell and the script routes by path
+/// (`ui/app.js`; a part registers its page under `routes`).
+const PAGES: &[&str] = &[
+    "/login",
+    "/projects",
+    "/projects/{slug}",
+    "/projects/{slug}/{tab}",
+    "/projects/{slug}/documents/{id}",
+    "/settings",
+    "/settings/{page}",
+];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -54,12 +45,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .insert_header((header::LOCATION, "/projects"))
                 .finish()
         }),
-    )
-    .route("/login", web::get().to(shell))
-    .route("/projects", web::get().to(shell))
-    .route("/projects/{slug}", web::get().to(shell))
-    .route("/projects/{slug}/documents/{id}", web::get().to(shell))
-    .route("/ui/{path:.*}", web::get().to(asset));
+    );
+    for page in PAGES {
+        cfg.route(page, web::get().to(shell));
+    }
+    cfg.route("/ui/{path:.*}", web::get().to(asset));
 }
 
 async fn shell() -> HttpResponse {
@@ -81,11 +71,7 @@ async fn asset(request: HttpRequest, path: web::Path<String>) -> Result<HttpResp
             path.as_str()
         )));
     };
-    let tag = EntityTag::new_strong(format!(
-        "{}-{:x}",
-        env!("CARGO_PKG_VERSION"),
-        fingerprint(asset.body)
-    ));
+    let tag = EntityTag::new_strong(format!("{}-{}", env!("CARGO_PKG_VERSION"), asset.etag));
     let fresh = super::content::matches_etag(&request, &tag.to_string());
     let mut response = if fresh {
         HttpResponse::NotModified()
@@ -100,11 +86,4 @@ async fn asset(request: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         return Ok(response.finish());
     }
     Ok(response.content_type(asset.content_type).body(asset.body))
-}
-
-/// FNV-1a: a cheap, stable fingerprint of an embedded file.
-fn fingerprint(body: &str) -> u64 {
-    body.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::audit::replay::{ProjectState, fold};
 use crate::db;
+use crate::error::rfc3339;
 use crate::settings::Settings;
 
 #[derive(clap::Args)]
@@ -63,7 +64,13 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         events.extend(page);
     }
     let state = fold(&events).map_err(anyhow::Error::msg)?;
-    let report = report(&state, &args)?;
+    // Locks are judged at that moment: the time asked for, or the time of
+    // the last event at the position asked for.
+    let moment = filter
+        .until_time
+        .or(events.last().map(|e| e.recorded_at))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let report = report(&state, &args, moment)?;
     if args.json {
         println!("{report}");
     } else {
@@ -72,7 +79,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report(state: &ProjectState, args: &Args) -> anyhow::Result<Value> {
+fn report(state: &ProjectState, args: &Args, moment: OffsetDateTime) -> anyhow::Result<Value> {
     let members: Vec<Value> = state
         .project
         .members
@@ -94,6 +101,15 @@ fn report(state: &ProjectState, args: &Args) -> anyhow::Result<Value> {
                 "tags": doc.tags,
                 "deleted": doc.deleted,
                 "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
+                "state": doc.workflow.state.as_str(),
+                "release": doc.workflow.release.as_ref().map(|(letter, _)| letter),
+                "released_revision": doc.workflow.release.as_ref().map(|(_, n)| n),
+                "lock": doc.workflow.live_lock(moment).map(|lock| json!({
+                    "locked_by": lock.holder.to_string(),
+                    "locked_at": rfc3339(lock.locked_at),
+                    "expires_at": rfc3339(lock.expires_at),
+                    "note": lock.note,
+                })),
             })
         })
         .collect();
@@ -132,10 +148,20 @@ fn print_human(report: &Value) {
     }
     println!("\ndocuments:");
     for d in report["documents"].as_array().into_iter().flatten() {
+        let lock = match d["lock"].as_object() {
+            Some(lock) => format!(
+                "  locked by {} until {}",
+                lock["locked_by"].as_str().unwrap_or(""),
+                lock["expires_at"].as_str().unwrap_or("")
+            ),
+            None => String::new(),
+        };
         println!(
-            "  {}  rev {}  {}  {}{}  tags {}  acl {}",
+            "  {}  rev {}  {}{}  {}  {}{}  tags {}  acl {}",
             d["id"].as_str().unwrap_or(""),
             d["revision"],
+            d["state"].as_str().unwrap_or(""),
+            lock,
             d["sha256"].as_str().unwrap_or(""),
             d["title"].as_str().unwrap_or(""),
             if d["deleted"] == true {

@@ -9,20 +9,25 @@ pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
         .rsplit_once(':')
         .map_or("127.0.0.1", |(host, _)| host);
     tracing::info!(url = %format!("http://{host}:{}/", app.port()), "stockage is listening");
-    eprintln!(
-        "Stockage is serving on http://{host}:{port}/\n\
-         JWT secret:        from {source}\n\
+    // The banner is for a person at a terminal; JSON logs stay JSON only.
+    if !settings.log_json {
+        eprintln!(
+            "Stockage is serving on http://{host}:{port}/
+\
+         JWT secret:        from {source}
+\
          Get a token with:  cargo run --release -- token --user alice --admin\n\
          Web UI:            http://{host}:{port}/{signin}\n\
          Then:              curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/api/v1/projects",
-        port = app.port(),
-        source = settings.auth.secret_source,
-        signin = if settings.oidc.is_some() {
-            " (Sign in)"
-        } else {
-            " (paste the token)"
-        },
-    );
+            port = app.port(),
+            source = settings.auth.secret_source,
+            signin = if settings.oidc.is_some() {
+                " (Sign in)"
+            } else {
+                " (paste the token)"
+            },
+        );
+    }
     app.run_until_stopped().await?;
     Ok(())
 }

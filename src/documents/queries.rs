@@ -1,11 +1,11 @@
 //! The document list and single-document reads of `project_resources`.
 use sqlx::PgPool;
-use stockage_events::{FileKind, UserId};
+use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::projects::Membership;
-use super::view::{DOCUMENT_COLUMNS, DocumentRow};
+use super::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow};
 use crate::error::Error;
 use crate::paging::next_cursor;
 
@@ -16,6 +16,7 @@ pub struct ListFilter {
     pub kind: Option<FileKind>,
     pub q: Option<String>,
     pub include_deleted: bool,
+    pub state: Option<LifecycleState>,
     pub after: Option<Cursor>,
     pub limit: i64,
 }
@@ -68,15 +69,16 @@ pub async fn list(
     filter: &ListFilter,
 ) -> Result<(Vec<DocumentRow>, Option<Cursor>), Error> {
     let sql = format!(
-        "SELECT {DOCUMENT_COLUMNS} FROM project_resources
-         WHERE project_id = $1
-           AND ($2::text IS NULL OR $2 = ANY(tags))
-           AND ($3::text IS NULL OR kind = $3)
-           AND ($4::text IS NULL OR title ILIKE $4 OR filename ILIKE $4)
-           AND ($5 OR deleted_at IS NULL)
-           AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7))
-           AND stockage_permission(id, $9, $10) <> 'none'
-         ORDER BY created_at DESC, id DESC
+        "SELECT {DOCUMENT_COLUMNS} FROM {DOCUMENT_FROM}
+         WHERE r.project_id = $1
+           AND ($2::text IS NULL OR $2 = ANY(r.tags))
+           AND ($3::text IS NULL OR r.kind = $3)
+           AND ($4::text IS NULL OR r.title ILIKE $4 OR r.filename ILIKE $4)
+           AND ($5 OR r.deleted_at IS NULL)
+           AND ($6::timestamptz IS NULL OR (r.created_at, r.id) < ($6, $7))
+           AND ($11::text IS NULL OR coalesce(w.state, 'wip') = $11)
+           AND stockage_permission(r.id, $9, $10) <> 'none'
+         ORDER BY r.created_at DESC, r.id DESC
          LIMIT $8"
     );
     let mut rows: Vec<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -90,6 +92,7 @@ pub async fn list(
         .bind(filter.limit + 1)
         .bind(user.as_str())
         .bind(membership.role.as_str())
+        .bind(filter.state.map(LifecycleState::as_str))
         .fetch_all(pool)
         .await?;
     let next = next_cursor(&mut rows, filter.limit, |row| Cursor {
@@ -100,7 +103,7 @@ pub async fn list(
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<DocumentRow, Error> {
-    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM project_resources WHERE id = $1");
+    let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM {DOCUMENT_FROM} WHERE r.id = $1");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(pool)

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::AclEntry;
 use crate::error::Error;
+use crate::locks::{LockView, WorkflowRow};
 use crate::search::IndexState;
 
 /// A row of `project_resources`.
@@ -31,6 +32,9 @@ pub struct DocumentRow {
     pub acl_principals: Vec<String>,
     #[sqlx(default)]
     pub acl_permissions: Vec<String>,
+    /// Lock and lifecycle (`document_workflow`, joined).
+    #[sqlx(flatten)]
+    pub workflow: WorkflowRow,
 }
 
 impl DocumentRow {
@@ -60,8 +64,14 @@ impl DocumentRow {
     }
 }
 
-pub const DOCUMENT_COLUMNS: &str = "id, project_id, title, filename, kind, content_type, size, sha256, revision, \
-     tags, added_by, updated_by, created_at, updated_at, deleted_at";
+/// The columns of a [`DocumentRow`], from [`DOCUMENT_FROM`].
+pub const DOCUMENT_COLUMNS: &str = "r.id, r.project_id, r.title, r.filename, r.kind, r.content_type, r.size, \
+     r.sha256, r.revision, r.tags, r.added_by, r.updated_by, r.created_at, r.updated_at, r.deleted_at, \
+     w.lock_holder, w.locked_at, w.lock_expires_at, w.lock_note, w.state, w.released_revision, w.release";
+
+/// `project_resources r` with its lock and lifecycle.
+pub const DOCUMENT_FROM: &str =
+    "project_resources r LEFT JOIN document_workflow w ON w.document_id = r.id";
 
 /// A document as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -87,6 +97,16 @@ pub struct DocumentView {
     pub tags: Vec<String>,
     /// Where to download the latest revision.
     pub url: String,
+    /// The check-out, if one holds now (an expired lock shows as null).
+    pub lock: Option<LockView>,
+    /// `wip`, `in_review`, `released` or `obsolete`.
+    pub state: String,
+    /// The revision the latest release froze, once released.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub released_revision: Option<i32>,
+    /// The latest release's letter (A, B, … Z, AA …), once released.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
     /// Search indexing of the latest revision: `pending`, `indexed` or
     /// `failed` (shown on a single document).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -118,6 +138,10 @@ impl DocumentView {
             deleted_at: row.deleted_at,
             tags: row.tags.clone(),
             url: format!("/api/v1/projects/{slug}/documents/{}/content", row.id),
+            lock: row.workflow.lock_at(crate::locks::now()),
+            state: row.workflow.state(),
+            released_revision: row.workflow.released_revision,
+            release: row.workflow.release.clone(),
             index_status: None,
             index_reason: None,
             keywords: None,

@@ -4,8 +4,9 @@
 pub mod document;
 pub mod project;
 
-use stockage_events::{Permission, Principal};
+use stockage_events::{Permission, Principal, UserId};
 pub use stockage_store::Aggregate;
+use time::OffsetDateTime;
 
 /// Why a command was refused by the rules of the domain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +26,18 @@ pub enum DomainError {
     /// The new content is of another type family than the document.
     #[error("{0}")]
     WrongType(String),
+    /// Someone else holds the document's lock: changes wait for it.
+    #[error("the document is locked by {holder} until {expires_at}")]
+    Locked {
+        holder: UserId,
+        expires_at: OffsetDateTime,
+    },
+    /// Asked to lock what someone else holds.
+    #[error("the document is already locked by {holder} until {expires_at}")]
+    AlreadyLocked {
+        holder: UserId,
+        expires_at: OffsetDateTime,
+    },
 }
 
 /// One entry of a document's ACL.

@@ -58,7 +58,10 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::AclEntryGranted { .. }
         | Event::AclEntryRevoked { .. }
         | Event::TokenCreated { .. }
-        | Event::TokenRevoked {} => {}
+        | Event::TokenRevoked {}
+        | Event::DocumentLocked { .. }
+        | Event::DocumentUnlocked { .. }
+        | Event::DocumentStateChanged { .. } => {}
     }
     state.version += 1;
     state

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct EventItem {
     pub position: i64,
     /// `document.added`, `document.updated`, `document.removed`,
-    /// `document.restored`, `document.acl_changed`, `member.added`,
+    /// `document.restored`, `document.acl_changed`, `document.locked`,
+    /// `document.unlocked`, `document.state_changed`, `member.added`,
     /// `member.changed`, `member.removed` or `project.created`.
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -124,6 +125,9 @@ pub fn kind(event: &Event) -> &'static str {
         Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
         Event::TokenCreated { .. } => "token.created",
         Event::TokenRevoked {} => "token.revoked",
+        Event::DocumentLocked { .. } => "document.locked",
+        Event::DocumentUnlocked { .. } => "document.unlocked",
+        Event::DocumentStateChanged { .. } => "document.state_changed",
     }
 }
 

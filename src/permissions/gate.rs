@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::rules::effective;
 use crate::documents::projects::{self, Membership};
-use crate::documents::view::{DocumentRow, DocumentView};
-use crate::domain::document::{Document, DocumentCommand};
+use crate::documents::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow, DocumentView};
+use crate::domain::document::{Actor, Document, DocumentCommand};
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,14 +32,17 @@ impl Need {
 }
 
 /// The document's columns plus its ACL, in one query.
-const DOCUMENT_WITH_ACL: &str = "SELECT r.id, r.project_id, r.title, r.filename, r.kind, r.content_type, r.size, \
-     r.sha256, r.revision, r.tags, r.added_by, r.updated_by, r.created_at, r.updated_at, r.deleted_at, \
-     coalesce(acl.principals, '{}') AS acl_principals, coalesce(acl.permissions, '{}') AS acl_permissions \
-     FROM project_resources r LEFT JOIN LATERAL ( \
-         SELECT array_agg(a.principal ORDER BY a.principal) AS principals, \
-                array_agg(a.permission ORDER BY a.principal) AS permissions \
-         FROM document_acl a WHERE a.document_id = r.id) acl ON true \
-     WHERE r.id = $1 AND r.project_id = $2";
+fn document_with_acl() -> String {
+    format!(
+        "SELECT {DOCUMENT_COLUMNS}, \
+         coalesce(acl.principals, '{{}}') AS acl_principals, coalesce(acl.permissions, '{{}}') AS acl_permissions \
+         FROM {DOCUMENT_FROM} LEFT JOIN LATERAL ( \
+             SELECT array_agg(a.principal ORDER BY a.principal) AS principals, \
+                    array_agg(a.permission ORDER BY a.principal) AS permissions \
+             FROM document_acl a WHERE a.document_id = r.id) acl ON true \
+         WHERE r.id = $1 AND r.project_id = $2"
+    )
+}
 
 /// A document the caller may act on as asked.
 pub struct DocumentAccess {
@@ -92,7 +95,7 @@ pub async fn document(
     let Ok(document_id) = id.parse::<Uuid>() else {
         return Err(not_found());
     };
-    let document: DocumentRow = sqlx::query_as(DOCUMENT_WITH_ACL)
+    let document: DocumentRow = sqlx::query_as(sqlx::AssertSqlSafe(document_with_acl()))
         .bind(document_id)
         .bind(membership.project.id)
         .fetch_optional(pool)
@@ -125,7 +128,18 @@ impl DocumentAccess {
         meta: EventMeta,
     ) -> Result<Vec<RecordedEvent>, Error> {
         let (id, project) = (self.document.id, self.document.project_id);
+        let actor = self.actor(&meta.actor);
+        let command = (actor, command);
         Ok(stockage_store::command::execute::<Document>(store, id, project, command, meta).await?)
+    }
+
+    /// The caller as the document aggregate sees them, now.
+    pub fn actor(&self, user: &UserId) -> Actor {
+        Actor {
+            user: user.clone(),
+            permission: self.permission,
+            now: crate::locks::now(),
+        }
     }
 
     /// 404 for a soft-deleted document, as if it were gone.

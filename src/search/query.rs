@@ -4,7 +4,7 @@
 //! inside the query, so a document the caller may not read never reaches
 //! the results, the count or a snippet.
 use sqlx::PgPool;
-use stockage_events::{FileKind, UserId};
+use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -25,6 +25,7 @@ pub struct SearchFilter {
     pub uploader: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub to: Option<OffsetDateTime>,
+    pub state: Option<LifecycleState>,
     pub after: Option<SearchCursor>,
     pub limit: i64,
 }
@@ -87,6 +88,8 @@ readable AS MATERIALIZED (
       AND ($6::text IS NULL OR r.added_by = $6)
       AND ($7::timestamptz IS NULL OR r.created_at >= $7)
       AND ($8::timestamptz IS NULL OR r.created_at < $8)
+      AND ($13::text IS NULL OR coalesce((SELECT w.state FROM document_workflow w
+                                          WHERE w.document_id = s.document_id), 'wip') = $13)
       AND stockage_permission(s.document_id, $2, t.role) <> 'none'
 ),
 page AS (
@@ -125,6 +128,7 @@ pub async fn search(
         .bind(filter.after.map(|c| c.id))
         .bind(filter.limit + 1)
         .bind(options)
+        .bind(filter.state.map(LifecycleState::as_str))
         .try_map(|row: sqlx::postgres::PgRow| {
             use sqlx::{FromRow, Row};
             Ok((Hit::from_row(&row)?, row.try_get("total")?))

@@ -18,15 +18,21 @@ pub struct RevisionView {
     pub created_at: OffsetDateTime,
     pub restored_from: Option<i32>,
     pub label: Option<String>,
+    /// The release letter that froze this revision, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
-const COLUMNS: &str =
-    "revision, sha256, size, filename, content_type, added_by, created_at, restored_from, label";
+/// A revision's columns with the letter of the release that froze it.
+const COLUMNS: &str = "v.revision, v.sha256, v.size, v.filename, v.content_type, v.added_by, v.created_at, \
+     v.restored_from, v.label, \
+     (SELECT string_agg(rel.release, ', ' ORDER BY rel.released_at) FROM document_releases rel \
+      WHERE rel.document_id = v.document_id AND rel.revision = v.revision) AS release";
 
 /// Every revision of a document, ascending.
 pub async fn list(pool: &PgPool, document: Uuid) -> Result<Vec<RevisionView>, Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM document_revisions WHERE document_id = $1 ORDER BY revision"
+        "SELECT {COLUMNS} FROM document_revisions v WHERE v.document_id = $1 ORDER BY v.revision"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(document)
@@ -42,7 +48,7 @@ pub async fn get(
     latest: i32,
 ) -> Result<RevisionView, Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM document_revisions WHERE document_id = $1 AND revision = $2"
+        "SELECT {COLUMNS} FROM document_revisions v WHERE v.document_id = $1 AND v.revision = $2"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(document)

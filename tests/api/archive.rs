@@ -10,16 +10,19 @@ use stockage::audit::verify::verify;
 
 use crate::helpers::{ADMIN, TestApp, database_url, fixture, local_blobs, spawn_app, spawn_app_in};
 
-const READ_MODELS: [&str; 6] = [
+const READ_MODELS: [&str; 8] = [
     "projects",
     "project_team",
     "project_resources",
     "tags",
     "document_acl",
     "document_revisions",
+    "document_workflow",
+    "document_releases",
 ];
 
-/// Uploads, a revision, an ACL, a delete and an undelete; the document's path.
+/// Uploads, a revision, an ACL, a delete and an undelete, a release by a
+/// second admin and a lock; the document's path.
 async fn history(app: &TestApp) -> String {
     app.create_project("alpha").await;
     app.set_member("alpha", ADMIN, "vic", "viewer").await;
@@ -48,6 +51,29 @@ async fn history(app: &TestApp) -> String {
         None,
     )
     .await;
+    app.set_member("alpha", ADMIN, "ada", "admin").await;
+    for (user, to) in [(ADMIN, "in_review"), ("ada", "released")] {
+        let body = json!({"to": to, "comment": "checked"});
+        let moved = app
+            .call(
+                Method::POST,
+                &format!("{path}/state"),
+                Some(user),
+                Some(body),
+            )
+            .await;
+        assert_eq!(moved.status(), StatusCode::OK);
+    }
+    let lock = json!({"note": "next revision", "ttl": "2d"});
+    let locked = app
+        .call(
+            Method::POST,
+            &format!("{path}/lock"),
+            Some(ADMIN),
+            Some(lock),
+        )
+        .await;
+    assert_eq!(locked.status(), StatusCode::CREATED);
     path
 }
 
@@ -121,6 +147,15 @@ async fn export_then_import_reproduces_everything(pool: PgPool) {
         let b: Value = mirror.get(&request, ADMIN).await.json().await.unwrap();
         assert_eq!(a, b, "{request}");
     }
+    let imported: Value = mirror.get(&path, ADMIN).await.json().await.unwrap();
+    assert_eq!(
+        (
+            &imported["state"],
+            &imported["release"],
+            &imported["lock"]["note"]
+        ),
+        (&json!("released"), &json!("A"), &json!("next revision"))
+    );
     let a = app
         .get(&format!("{path}/revisions/1/content"), ADMIN)
         .await

@@ -1,6 +1,7 @@
 //! `stockage serve` in a process of its own, for tests that kill it, stop
 //! it with a signal, or run several nodes against one database.
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -10,6 +11,8 @@ use crate::helpers::SECRET;
 pub struct ServerProcess {
     pub child: tokio::process::Child,
     pub address: String,
+    /// Every line the server wrote to stderr.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
@@ -38,18 +41,36 @@ impl ServerProcess {
             .spawn()
             .unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = Arc::new(Mutex::new(Vec::new()));
         let address = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = lines.next_line().await.unwrap() {
+                log.lock().unwrap().push(line.clone());
                 if let Some(rest) = line.strip_prefix("Stockage is serving on ") {
                     return rest.trim_end_matches('/').to_owned();
+                }
+                // With STOCKAGE_LOG_JSON=1 there is no banner, only the log.
+                if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line)
+                    && entry["fields"]["message"] == "stockage is listening"
+                {
+                    let url = entry["fields"]["url"].as_str().unwrap();
+                    return url.trim_end_matches('/').to_owned();
                 }
             }
             panic!("the server exited before listening");
         })
         .await
         .expect("the server starts within 30 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self { child, address }
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Self {
+            child,
+            address,
+            log,
+        }
     }
 
     /// SIGTERM, then waits for the process to exit.

@@ -5,12 +5,12 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use sqlx::{PgConnection, PgPool};
 use stockage::documents::projects;
-use stockage::domain::document::{Document, DocumentCommand, NewFile};
+use stockage::domain::document::{Actor, Document, DocumentCommand, NewFile, StateChange};
 use stockage::domain::project::ProjectCommand;
 use stockage::permissions::AclEntry;
 use stockage_events::{
-    Event, EventMeta, FileKind, Permission, Principal, ProjectSlug, RecordedEvent, Role, Sha256,
-    UserId,
+    Event, EventMeta, FileKind, LifecycleState, Permission, Principal, ProjectSlug, RecordedEvent,
+    Role, Sha256, UserId,
 };
 use stockage_projections::{Kind, ProjectionError, Projector, inline_projectors, rebuild, runner};
 use stockage_store::EventStore;
@@ -117,7 +117,7 @@ async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRn
     let mut documents: Vec<(Uuid, Uuid)> = Vec::new();
     for n in 0..200 {
         let by = user(rng.random_range(0..3));
-        let pick = rng.random_range(0..12);
+        let pick = rng.random_range(0..16);
         let (document, project, command) = if documents.is_empty() || pick < 3 {
             let project = projects[rng.random_range(0..projects.len())];
             let file = NewFile {
@@ -147,10 +147,30 @@ async fn random_documents(store: &EventStore, projects: &[Uuid], rng: &mut StdRn
                 6 => DocumentCommand::Delete,
                 7 => DocumentCommand::Undelete,
                 8 => DocumentCommand::ReplaceAcl(random_acl(rng)),
+                12 | 13 => DocumentCommand::Lock {
+                    ttl: time::Duration::hours(rng.random_range(1..48)),
+                    note: rng.random_bool(0.5).then(|| format!("note {n}")),
+                },
+                14 => DocumentCommand::Unlock { reason: None },
+                15 => {
+                    let doc = commands::load::<Document>(store, document).await.unwrap();
+                    DocumentCommand::ChangeState(StateChange {
+                        to: LifecycleState::ALL[rng.random_range(0..4)],
+                        comment: None,
+                        revision: doc.revision,
+                        uploader: None,
+                    })
+                }
                 _ => random_revision_command(rng),
             };
             (document, project, command)
         };
+        let actor = Actor {
+            user: by.clone(),
+            permission: Permission::ALL[rng.random_range(2..4)],
+            now: time::OffsetDateTime::now_utc(),
+        };
+        let command = (actor, command);
         let _ = commands::execute::<Document>(store, document, project, command, meta(&by)).await;
     }
 }
@@ -174,6 +194,22 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
     );
     assert!(count(&pool, "SELECT count(*) FROM tags").await > 0);
     assert!(count(&pool, "SELECT count(*) FROM document_acl").await > 0);
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM document_workflow WHERE lock_holder IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        count(
+            &pool,
+            "SELECT count(*) FROM document_workflow WHERE state <> 'wip'"
+        )
+        .await
+            > 0
+    );
     assert!(
         count(
             &pool,

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use crate::helpers::{ADMIN, cli, fixture, spawn_app};
 
-async fn replay(pool: &PgPool, at: &str, extra: &[&str]) -> Value {
+pub async fn replay(pool: &PgPool, at: &str, extra: &[&str]) -> Value {
     let mut args = vec!["replay", "--project", "alpha", "--at", at, "--json"];
     args.extend_from_slice(extra);
     let output = cli(pool, &args).await.output().await.unwrap();

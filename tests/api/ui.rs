@@ -12,6 +12,8 @@ async fn pages_and_scripts_are_served_from_the_binary(pool: PgPool) {
         "/projects",
         "/projects/alpha",
         "/projects/alpha/documents/x",
+        "/projects/alpha/members",
+        "/settings/tokens",
         "/login",
     ] {
         let response = client
@@ -72,6 +74,69 @@ async fn pages_and_scripts_are_served_from_the_binary(pool: PgPool) {
             .unwrap();
         let detail = assert_problem(missing, StatusCode::NOT_FOUND).await;
         assert!(detail.contains("the UI has no file"), "{path}: {detail}");
+    }
+}
+
+/// Every file under ui/ is embedded as it is on disk, and the generated
+/// /ui/parts.js loads every part, so adding a file is all a part needs.
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn every_file_under_ui_is_served_and_every_part_is_loaded(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let mut pending = vec![root.clone()];
+    let mut parts = Vec::new();
+    let mut served = 0;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if relative == "index.html" || relative.ends_with(".md") {
+                continue;
+            }
+            if relative.starts_with("parts/") && relative.ends_with(".js") {
+                parts.push(relative.clone());
+            }
+            let response = app
+                .client
+                .get(format!("{}/ui/{relative}", app.address))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{relative}");
+            assert_eq!(
+                response.bytes().await.unwrap(),
+                std::fs::read(&path).unwrap(),
+                "{relative}"
+            );
+            served += 1;
+        }
+    }
+    assert!(
+        served > 10 && !parts.is_empty(),
+        "{served} files, {parts:?}"
+    );
+    let loader = app
+        .client
+        .get(format!("{}/ui/parts.js", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for part in parts {
+        assert!(
+            loader.contains(&format!("import \"./{part}\";")),
+            "{part}: {loader}"
+        );
     }
 }
 

@@ -1,11 +1,11 @@
-import { api, download, follow, send, token } from "../api.js";
+import { api, download, follow, token } from "../api.js";
 import { bytes, h, mount, toast, when } from "../dom.js";
-import { historySection } from "./history.js";
-import { permissionsSection } from "./permissions.js";
-import { thumbnail } from "./project.js";
+import { RANK, renderAll, renderEach } from "../registry.js";
+import { thumbnail } from "./documents.js";
+import { sendFile } from "./upload.js";
 
-const RANK = { none: 0, read: 1, write: 2, admin: 3 };
-
+// A document: preview, details and actions, then the sections parts add
+// (history, permissions, ...); redrawn when a live event touches it.
 export async function documentPage(main, slug, id) {
   const base = `/projects/${encodeURIComponent(slug)}/documents/${encodeURIComponent(id)}`;
   const me = token.claims()?.sub;
@@ -22,7 +22,9 @@ export async function documentPage(main, slug, id) {
     const [doc, mine] = await Promise.all([api("GET", base), api("GET", `${base}/permissions`)]);
     document.title = `${doc.title} · Stockage`;
     const level = RANK[mine.permission] ?? 0;
+    const ctx = { slug, base, doc, level, me, refresh: render };
     const preview = thumbnail(slug, doc, 512, "preview");
+    const extra = (await renderAll("document.details", ctx)).flat();
     const meta = h("dl", { class: "meta" },
       item("File", doc.filename), item("Type", doc.type.toUpperCase()), item("Size", bytes(doc.size)),
       item("Revision", String(doc.revision)), item("Added by", `${doc.added_by}, ${when(doc.created_at)}`),
@@ -31,18 +33,17 @@ export async function documentPage(main, slug, id) {
       item("SHA-256", h("code", {}, doc.sha256)),
       doc.index_status ? item("Indexing", doc.index_status + (doc.index_reason ? ` (${doc.index_reason})` : "")) : null,
       doc.keywords?.length ? item("Keywords", doc.keywords.map((k) => h("span", { class: "tag" }, k))) : null,
+      extra.map(([label, value]) => item(label, value)),
       item("Your access", `${mine.permission} — ${mine.because}`));
-    const actions = h("div", { class: "row" },
+    const actions = h("div", { class: "row", id: "document-actions" },
       h("button", { type: "button", onclick: () => download(`${base}/content`, doc.filename) }, "Download"),
-      level >= RANK.write ? newRevision(base, doc, render) : null);
-    const sections = [
+      await renderAll("document.actions", ctx),
+      level >= RANK.write ? newRevision(ctx) : null);
+    mount(main,
       h("p", {}, h("a", { href: "/projects" }, "Projects"), " / ", h("a", { href: `/projects/${encodeURIComponent(slug)}` }, slug), " / ", doc.title),
-      h("h1", {}, doc.title),
+      h("h1", {}, doc.title, renderEach("document.badges", doc)),
       h("div", { class: "doc" }, h("div", {}, preview), h("section", { "aria-label": "Details" }, meta, actions)),
-      await historySection(base, doc, level >= RANK.write, render),
-    ];
-    if (level >= RANK.admin) sections.push(await permissionsSection(slug, base));
-    mount(main, sections);
+      await renderAll("document.sections", ctx));
   }
 }
 
@@ -52,7 +53,7 @@ function item(label, value) {
 
 // Uploads new content with If-Match, so a change made meanwhile is reported
 // instead of overwritten.
-function newRevision(base, doc, done) {
+function newRevision({ slug, doc, refresh }) {
   const input = h("input", { type: "file", id: "revision-file" });
   const bar = h("progress", { max: 100, value: 0, hidden: true, "aria-label": "Upload progress" });
   const status = h("p", { "aria-live": "polite" });
@@ -68,13 +69,13 @@ function newRevision(base, doc, done) {
       button.disabled = true;
       bar.hidden = false;
       try {
-        const created = await send("PUT", `${base}/content`, file, {
-          headers: { "If-Match": `"${doc.revision}"`, "X-Filename": file.name, "Content-Type": "application/octet-stream" },
+        const created = await sendFile(file, {
+          slug, documentId: doc.id, ifMatch: doc.revision,
           onProgress: (sent, total) => { bar.max = total || file.size; bar.value = sent; },
         });
         status.className = "ok";
         status.textContent = `Revision ${created.revision} uploaded.`;
-        await done();
+        await refresh();
       } catch (problem) {
         status.className = "error";
         status.setAttribute("role", "alert");

@@ -1,5 +1,6 @@
 import { token } from "../api.js";
 import { h, mount } from "../dom.js";
+import { renderEach } from "../registry.js";
 
 export function loginPage(main) {
   document.title = "Sign in · Stockage";
@@ -10,7 +11,8 @@ export function loginPage(main) {
     h("p", { class: "muted" }, "Your platform normally signs you in. For development, get a token with ", h("code", {}, "stockage token --user alice --admin"), "."),
     error,
     h("button", { type: "submit" }, "Sign in"));
-  mount(main, h("h1", {}, "Sign in"), form);
+  const next = new URLSearchParams(location.search).get("next");
+  mount(main, h("h1", {}, "Sign in"), renderEach("login", { next }), form);
   input.focus();
 
   function submit(event) {

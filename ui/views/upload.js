@@ -1,5 +1,25 @@
 import { send } from "../api.js";
 import { bytes, h } from "../dom.js";
+import { parts } from "../registry.js";
+
+// Sends a file as a new document (target {slug, title?, tags?}) or a new
+// revision (target {slug, documentId, ifMatch?}) through the first part in
+// "uploads" that accepts it, else one multipart POST / raw PUT request.
+export function sendFile(file, target) {
+  const transport = parts("uploads").find((part) => part.accepts(file, target));
+  if (transport) return transport.send(file, target);
+  const project = `/projects/${encodeURIComponent(target.slug)}`;
+  if (target.documentId) {
+    const headers = { "X-Filename": file.name, "Content-Type": "application/octet-stream" };
+    if (target.ifMatch !== undefined) headers["If-Match"] = `"${target.ifMatch}"`;
+    return send("PUT", `${project}/documents/${encodeURIComponent(target.documentId)}/content`, file, { headers, onProgress: target.onProgress });
+  }
+  const form = new FormData();
+  form.append("file", file, file.name);
+  if (target.title) form.append("title", target.title);
+  if (target.tags) form.append("tags", target.tags);
+  return send("POST", `${project}/documents`, form, { onProgress: target.onProgress });
+}
 
 // A drop zone and file picker; each chosen file uploads with its own
 // progress bar. Files the policy refuses are named with the rule, unsent.
@@ -39,10 +59,9 @@ export function uploader(slug, policy, onUploaded) {
     if (file.size > policy.max_upload_bytes) {
       return refuse(item, bar, status, `Not uploaded: ${file.name} is ${bytes(file.size)}, over the ${bytes(policy.max_upload_bytes)} limit.`);
     }
-    const form = new FormData();
-    form.append("file", file, file.name);
     const started = performance.now();
-    send("POST", `/projects/${encodeURIComponent(slug)}/documents`, form, {
+    sendFile(file, {
+      slug,
       onProgress(sent, total) {
         const seconds = Math.max((performance.now() - started) / 1000, 0.001);
         bar.max = total || file.size;

@@ -1,10 +1,26 @@
-//! The document aggregate (ProjectResource): its metadata and deletion
-//! state. Who may do what is decided before a command gets here.
+//! The document aggregate (ProjectResource): its metadata, deletion,
+//! check-out lock and lifecycle state. Whether the caller may touch the
+//! document at all is decided before a command gets here; the lock and
+//! lifecycle rules, which depend on this state, are decided here.
 use std::collections::BTreeMap;
 
-use stockage_events::{Event, FileKind, Permission, Principal, Sha256};
+use stockage_events::{Event, FileKind, Permission, Principal, Sha256, UserId};
+use time::{Duration, OffsetDateTime};
 
 use super::{AclEntry, Aggregate, DomainError};
+
+pub mod workflow;
+
+pub use workflow::{Lock, StateChange, Workflow};
+
+/// Who runs a command, with what permission on the document, and when
+/// (the clock is read outside the aggregate).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub user: UserId,
+    pub permission: Permission,
+    pub now: OffsetDateTime,
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -17,6 +33,7 @@ pub struct Document {
     /// Revision n is `revisions[n - 1]`.
     pub revisions: Vec<RevisionInfo>,
     pub acl: BTreeMap<Principal, Permission>,
+    pub workflow: Workflow,
     pub version: i64,
 }
 
@@ -65,6 +82,16 @@ pub enum DocumentCommand {
     Undelete,
     /// Makes the ACL exactly these entries (principals are distinct).
     ReplaceAcl(Vec<AclEntry>),
+    /// Check out (or renew one's own check-out) for `ttl`.
+    Lock {
+        ttl: Duration,
+        note: Option<String>,
+    },
+    /// Release one's lock, or break another's (document admins).
+    Unlock {
+        reason: Option<String>,
+    },
+    ChangeState(StateChange),
 }
 
 impl Document {
@@ -142,6 +169,9 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         Event::AclEntryRevoked { principal } => {
             state.acl.remove(principal);
         }
+        Event::DocumentLocked { .. }
+        | Event::DocumentUnlocked { .. }
+        | Event::DocumentStateChanged { .. } => state.workflow.evolve(event),
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
@@ -153,10 +183,15 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
     state
 }
 
-pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
+pub fn decide(
+    state: &Document,
+    actor: &Actor,
+    command: DocumentCommand,
+) -> Result<Vec<Event>, DomainError> {
     if !state.exists && !matches!(command, DocumentCommand::Add { .. }) {
         return Err(DomainError::NotFound("document not found".into()));
     }
+    let flow = &state.workflow;
     match command {
         DocumentCommand::Add { file, title, tags } => {
             if state.exists {
@@ -178,6 +213,8 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
                     "a deleted document cannot be changed; restore it first".into(),
                 ));
             }
+            flow.guard_lock(actor)?;
+            flow.guard_frozen()?;
             let title = title.filter(|t| *t != state.title);
             let tags = tags.filter(|t| *t != state.tags);
             if title.is_none() && tags.is_none() {
@@ -187,6 +224,8 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
         }
         DocumentCommand::AddRevision { file, expected } => {
             live(state)?;
+            flow.guard_lock(actor)?;
+            flow.guard_frozen()?;
             if let Some(expected) = expected
                 && expected != state.revision
             {
@@ -213,6 +252,8 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
         }
         DocumentCommand::Restore { from } => {
             live(state)?;
+            flow.guard_lock(actor)?;
+            flow.guard_frozen()?;
             let old = state.revision(from)?;
             Ok(vec![Event::RevisionRestored {
                 revision: state.revision + 1,
@@ -224,27 +265,41 @@ pub fn decide(state: &Document, command: DocumentCommand) -> Result<Vec<Event>, 
             }])
         }
         DocumentCommand::Label { revision, label } => {
+            flow.guard_lock(actor)?;
             state.revision(revision)?;
             Ok(vec![Event::RevisionLabeled { revision, label }])
         }
         DocumentCommand::Delete if state.deleted => Ok(vec![]),
-        DocumentCommand::Delete => Ok(vec![Event::DocumentDeleted {}]),
+        DocumentCommand::Delete => {
+            flow.guard_lock(actor)?;
+            flow.guard_frozen()?;
+            Ok(vec![Event::DocumentDeleted {}])
+        }
         DocumentCommand::Undelete if !state.deleted => Ok(vec![]),
-        DocumentCommand::Undelete => Ok(vec![Event::DocumentUndeleted {}]),
+        DocumentCommand::Undelete => {
+            flow.guard_lock(actor)?;
+            Ok(vec![Event::DocumentUndeleted {}])
+        }
         DocumentCommand::ReplaceAcl(entries) => Ok(replace_acl(&state.acl, entries)),
+        DocumentCommand::Lock { ttl, note } => workflow::lock(state, actor, ttl, note),
+        DocumentCommand::Unlock { reason } => workflow::unlock(state, actor, reason),
+        DocumentCommand::ChangeState(change) => workflow::change_state(state, actor, change),
     }
 }
 
 impl Aggregate for Document {
-    type Command = DocumentCommand;
+    type Command = (Actor, DocumentCommand);
     type Error = DomainError;
 
     fn evolve(self, event: &Event) -> Self {
         evolve(self, event)
     }
 
-    fn decide(&self, command: DocumentCommand) -> Result<Vec<Event>, DomainError> {
-        decide(self, command)
+    fn decide(
+        &self,
+        (actor, command): (Actor, DocumentCommand),
+    ) -> Result<Vec<Event>, DomainError> {
+        decide(self, &actor, command)
     }
 
     fn version(&self) -> i64 {

@@ -9,6 +9,7 @@ fn added() -> Vec<Event> {
     };
     decide(
         &Document::default(),
+        &actor(),
         DocumentCommand::Add {
             file,
             title: "A".into(),
@@ -16,6 +17,14 @@ fn added() -> Vec<Event> {
         },
     )
     .unwrap()
+}
+
+fn actor() -> Actor {
+    Actor {
+        user: stockage_events::UserId::parse("ann").unwrap(),
+        permission: Permission::Write,
+        now: time::OffsetDateTime::UNIX_EPOCH,
+    }
 }
 
 fn state(events: &[Event]) -> Document {
@@ -29,13 +38,13 @@ fn metadata_changes_carry_only_what_changed() {
         title: Some("A".into()),
         tags: Some(vec!["x".into()]),
     };
-    assert_eq!(decide(&doc, same), Ok(vec![]));
+    assert_eq!(decide(&doc, &actor(), same), Ok(vec![]));
     let retitle = DocumentCommand::ChangeMetadata {
         title: Some("B".into()),
         tags: Some(vec!["x".into()]),
     };
     assert_eq!(
-        decide(&doc, retitle),
+        decide(&doc, &actor(), retitle),
         Ok(vec![Event::DocumentMetadataChanged {
             title: Some("B".into()),
             tags: None
@@ -54,17 +63,33 @@ fn replacing_the_acl_emits_only_the_differences() {
         entry("user:ann", Permission::Write),
         entry("role:viewer", Permission::None),
     ];
-    history.extend(decide(&state(&history), DocumentCommand::ReplaceAcl(first.clone())).unwrap());
+    history.extend(
+        decide(
+            &state(&history),
+            &actor(),
+            DocumentCommand::ReplaceAcl(first.clone()),
+        )
+        .unwrap(),
+    );
     assert_eq!(state(&history).acl.len(), 2);
     assert_eq!(
-        decide(&state(&history), DocumentCommand::ReplaceAcl(first)),
+        decide(
+            &state(&history),
+            &actor(),
+            DocumentCommand::ReplaceAcl(first)
+        ),
         Ok(vec![])
     );
     let second = vec![
         entry("user:ann", Permission::Read),
         entry("user:bob", Permission::Admin),
     ];
-    let events = decide(&state(&history), DocumentCommand::ReplaceAcl(second)).unwrap();
+    let events = decide(
+        &state(&history),
+        &actor(),
+        DocumentCommand::ReplaceAcl(second),
+    )
+    .unwrap();
     assert_eq!(
         events,
         vec![
@@ -96,10 +121,10 @@ fn revisions_are_sequential_conditional_and_keep_their_type() {
         file: file(2, FileKind::Pdf),
         expected,
     };
-    history.extend(decide(&state(&history), add(Some(1))).unwrap());
+    history.extend(decide(&state(&history), &actor(), add(Some(1))).unwrap());
     assert_eq!(state(&history).revision, 2);
     assert_eq!(
-        decide(&state(&history), add(Some(1))),
+        decide(&state(&history), &actor(), add(Some(1))),
         Err(DomainError::Stale {
             expected: 1,
             current: 2
@@ -110,18 +135,27 @@ fn revisions_are_sequential_conditional_and_keep_their_type() {
         expected: None,
     };
     assert!(matches!(
-        decide(&state(&history), png),
+        decide(&state(&history), &actor(), png),
         Err(DomainError::WrongType(_))
     ));
 
-    let restored = decide(&state(&history), DocumentCommand::Restore { from: 1 }).unwrap();
+    let restored = decide(
+        &state(&history),
+        &actor(),
+        DocumentCommand::Restore { from: 1 },
+    )
+    .unwrap();
     assert!(matches!(
         &restored[..],
         [Event::RevisionRestored { revision: 3, restored_from: 1, sha256, .. }] if *sha256 == Sha256::from_digest([1; 32])
     ));
     for missing in [0, 3] {
         assert!(matches!(
-            decide(&state(&history), DocumentCommand::Restore { from: missing }),
+            decide(
+                &state(&history),
+                &actor(),
+                DocumentCommand::Restore { from: missing }
+            ),
             Err(DomainError::NotFound(_))
         ));
     }
@@ -130,24 +164,27 @@ fn revisions_are_sequential_conditional_and_keep_their_type() {
 #[test]
 fn delete_and_undelete_are_idempotent_and_deleted_documents_are_frozen() {
     let mut history = added();
-    history.extend(decide(&state(&history), DocumentCommand::Delete).unwrap());
+    history.extend(decide(&state(&history), &actor(), DocumentCommand::Delete).unwrap());
     let deleted = state(&history);
     assert!(deleted.deleted);
-    assert_eq!(decide(&deleted, DocumentCommand::Delete), Ok(vec![]));
+    assert_eq!(
+        decide(&deleted, &actor(), DocumentCommand::Delete),
+        Ok(vec![])
+    );
     let change = DocumentCommand::ChangeMetadata {
         title: Some("C".into()),
         tags: None,
     };
     assert!(matches!(
-        decide(&deleted, change),
+        decide(&deleted, &actor(), change),
         Err(DomainError::Conflict(_))
     ));
     assert_eq!(
-        decide(&deleted, DocumentCommand::Undelete),
+        decide(&deleted, &actor(), DocumentCommand::Undelete),
         Ok(vec![Event::DocumentUndeleted {}])
     );
     assert!(matches!(
-        decide(&Document::default(), DocumentCommand::Delete),
+        decide(&Document::default(), &actor(), DocumentCommand::Delete),
         Err(DomainError::NotFound(_))
     ));
 }

@@ -130,6 +130,9 @@ impl Projector for SearchProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::DocumentLocked { .. }
+            | Event::DocumentUnlocked { .. }
+            | Event::DocumentStateChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }

@@ -1,7 +1,12 @@
 import { api, blob, download } from "../api.js";
 import { bytes, h, mount, when } from "../dom.js";
+import { RANK, register } from "../registry.js";
 
-export async function historySection(base, doc, canWrite, changed) {
+register("document.sections", { id: "history", order: 20, render: historySection });
+
+// The revisions, download and restore of each, and their comparison.
+async function historySection({ base, doc, level, refresh: changed }) {
+  const canWrite = level >= RANK.write;
   const { items } = await api("GET", `${base}/revisions`);
   const rows = items.slice().reverse().map((r) => h("tr", { "data-revision": r.revision },
     h("td", {}, String(r.revision)),

@@ -4,8 +4,12 @@ import { h, mount } from "../dom.js";
 const PERMISSIONS = ["none", "read", "write", "admin"];
 const ROLES = ["viewer", "editor", "admin", "owner"];
 
+import { RANK, register } from "../registry.js";
+
+register("document.sections", { id: "permissions", order: 90, render: (ctx) => (ctx.level >= RANK.admin ? permissionsSection(ctx) : null) });
+
 // The document's ACL for its admins: entries, edits, and who gets what and why.
-export async function permissionsSection(slug, base) {
+async function permissionsSection({ slug, base }) {
   const [{ entries }, { items: members }] = await Promise.all([
     api("GET", `${base}/acl`),
     api("GET", `/projects/${encodeURIComponent(slug)}/members`),
