@@ -63,6 +63,7 @@ impl Application {
             previews,
             max_upload_bytes: settings.storage.max_upload_bytes,
             identity,
+            oidc: settings.oidc.clone().map(crate::identity::oidc::Oidc::new),
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,

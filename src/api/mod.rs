@@ -14,6 +14,7 @@ mod previews;
 mod projects;
 mod revisions;
 mod search;
+mod signin;
 mod tokens;
 mod ui;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub identity: Identity,
+    /// OpenID Connect sign-in, when configured.
+    pub oidc: Option<crate::identity::oidc::Oidc>,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
@@ -99,6 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(tokens::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
+        .configure(signin::routes)
         .configure(ui::routes)
         .default_service(web::to(ops::no_route));
 }

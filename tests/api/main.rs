@@ -26,6 +26,7 @@ mod projects;
 mod replay_cli;
 mod revisions;
 mod search;
+mod sessions;
 mod settings;
 mod slow_files;
 mod storage;
