@@ -12,6 +12,7 @@ pub mod startup;
 
 // The services.
 pub mod audit;
+pub mod bridge;
 pub mod documents;
 pub mod identity;
 pub mod live;

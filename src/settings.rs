@@ -36,6 +36,9 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
+    /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
+    /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
+    pub bridge: Option<crate::bridge::BridgeConfig>,
 }
 
 impl Settings {
@@ -55,6 +58,7 @@ impl Settings {
             index,
             previews,
             live: live_limits()?,
+            bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
 }
@@ -75,6 +79,7 @@ impl Settings {
             index: IndexConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
+            bridge: None,
         }
     }
 }

@@ -55,6 +55,13 @@ impl Application {
             ));
         }
         start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
+        if let Some(bridge) = settings.bridge.clone() {
+            tokio::spawn(crate::bridge::run(
+                store.pool().clone(),
+                bridge,
+                stopping.clone(),
+            ));
+        }
         let identity = Identity::new(store.pool().clone(), &settings.auth)?;
         let state = web::Data::new(AppState {
             store,

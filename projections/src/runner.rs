@@ -21,10 +21,24 @@ const PAGE: i64 = 500;
 /// Why a follower could not handle a page; it is tried again.
 pub type FollowError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Where a follower without a checkpoint begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// With the first event of the log.
+    Beginning,
+    /// After the newest event at the time it first runs: it only sees
+    /// what happens from then on.
+    Head,
+}
+
 /// A consumer of the log whose work is not rows of its own tables.
 #[async_trait]
 pub trait Follower: Send + Sync {
     fn name(&self) -> &'static str;
+    /// Where it begins the first time it runs.
+    fn start(&self) -> Start {
+        Start::Beginning
+    }
     /// Handles consecutive events; returns how many units of work it did.
     async fn handle(&self, page: &[RecordedEvent]) -> Result<u64, FollowError>;
 }
@@ -49,12 +63,15 @@ pub enum RunnerError {
 
 /// The position a consumer has handled up to.
 pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<i64, sqlx::Error> {
-    let position: Option<i64> =
-        sqlx::query_scalar("SELECT position FROM projector_checkpoints WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?;
-    Ok(position.unwrap_or(0))
+    Ok(stored_checkpoint(pool, name).await?.unwrap_or(0))
+}
+
+/// The consumer's checkpoint, `None` before it first ran.
+pub async fn stored_checkpoint(pool: &PgPool, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT position FROM projector_checkpoints WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await
 }
 
 async fn save_checkpoint(
@@ -115,6 +132,23 @@ pub async fn catch_up(pool: &PgPool, projector: &dyn Projector) -> Result<u64, R
 /// time. Returns the units of work it reported.
 pub async fn follow_up(pool: &PgPool, follower: &dyn Follower) -> Result<u64, RunnerError> {
     let name = follower.name();
+    if follower.start() == Start::Head && stored_checkpoint(pool, name).await?.is_none() {
+        let mut conn = pool.acquire().await?;
+        let head = log::head(&mut conn).await?;
+        sqlx::query(
+            "INSERT INTO projector_checkpoints (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(head)
+        .execute(&mut *conn)
+        .await?;
+        tracing::info!(
+            consumer = name,
+            head,
+            "first run: starting after the newest event"
+        );
+    }
     let mut done = 0;
     loop {
         let after = checkpoint(pool, name).await?;

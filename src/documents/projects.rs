@@ -77,6 +77,15 @@ pub async fn membership(pool: &PgPool, slug: &str, user: &UserId) -> Result<Memb
     Ok(Membership { project, role })
 }
 
+/// The slug of the project `project_id`, for services that name projects
+/// to other systems (the Channels bridge).
+pub async fn slug_of(pool: &PgPool, project_id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT slug FROM projects WHERE id = $1")
+        .bind(project_id)
+        .fetch_optional(pool)
+        .await
+}
+
 pub async fn members(pool: &PgPool, project_id: Uuid) -> Result<Vec<MemberView>, sqlx::Error> {
     sqlx::query_as("SELECT user_id, role, joined_at FROM project_team WHERE project_id = $1 ORDER BY joined_at, user_id")
         .bind(project_id)

@@ -89,12 +89,19 @@ impl LiveEvent {
 }
 
 fn frame(item: &EventItem) -> String {
-    let mut value = serde_json::to_value(item).unwrap_or_default();
-    if let Some(fields) = value.as_object_mut() {
-        fields.insert("event".into(), item.kind.into());
-        fields.insert("type".into(), "event".into());
-    }
-    value.to_string()
+    serde_json::Value::Object(frame_fields(item)).to_string()
+}
+
+/// The WebSocket frame's fields: the item with `type: "event"` and the
+/// item's type under `event`.
+pub fn frame_fields(item: &EventItem) -> serde_json::Map<String, serde_json::Value> {
+    let mut fields = match serde_json::to_value(item) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => serde_json::Map::new(),
+    };
+    fields.insert("event".into(), item.kind.into());
+    fields.insert("type".into(), "event".into());
+    fields
 }
 
 fn is_document(event: &Event) -> bool {

@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use tokio::sync::{broadcast, watch};
 
 pub use feed::Feed;
-pub use message::{EventItem, LiveEvent};
+pub use message::{EventItem, LiveEvent, frame_fields};
 pub use session::{CREDENTIAL_ENDED, Limits, run_session};
 pub use viewer::{Viewer, snapshot};
 

@@ -1,12 +1,15 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
+mod channels_consumer;
 mod helpers;
 mod processes;
+mod redis_server;
 mod subscriber;
 
 mod access_tokens;
 mod archive;
 mod auth;
+mod bridge;
 mod conformance;
 mod diffs;
 mod documents;

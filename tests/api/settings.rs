@@ -4,10 +4,14 @@ use std::process::Command;
 use crate::helpers::SECRET;
 
 fn token_with(name: &str, value: &str) -> (bool, String) {
+    token_with_all(&[(name, value)])
+}
+
+fn token_with_all(vars: &[(&str, &str)]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_stockage"))
         .args(["token", "--user", "alice"])
         .env("STOCKAGE_JWT_SECRET", SECRET)
-        .env(name, value)
+        .envs(vars.iter().copied())
         .output()
         .unwrap();
     (
@@ -110,4 +114,43 @@ fn a_secret_under_32_bytes_stops_the_server_at_start() {
     );
     assert!(!ok);
     assert!(stderr.contains("20 bytes; at least 32"), "{stderr}");
+}
+
+#[test]
+fn the_channels_bridge_settings_are_checked_at_start() {
+    const URL: &str = "STOCKAGE_CHANNELS_REDIS_URL";
+    for (vars, says) in [
+        (
+            &[(URL, "http://127.0.0.1:6379")][..],
+            "STOCKAGE_CHANNELS_REDIS_URL is not a Redis URL",
+        ),
+        (
+            &[
+                (URL, "redis://127.0.0.1:6379"),
+                ("STOCKAGE_CHANNELS_GROUP", "project/{slug}"),
+            ][..],
+            "STOCKAGE_CHANNELS_GROUP=\"project/{slug}\" must make group names",
+        ),
+        (
+            &[
+                (URL, "redis://127.0.0.1:6379"),
+                ("STOCKAGE_CHANNELS_GROUP", "everything"),
+            ][..],
+            "names no project",
+        ),
+        (
+            &[
+                (URL, "redis://127.0.0.1:6379"),
+                ("STOCKAGE_CHANNELS_CAPACITY", "0"),
+            ][..],
+            "STOCKAGE_CHANNELS_CAPACITY=0 must be a positive",
+        ),
+    ] {
+        let (ok, stderr) = token_with_all(vars);
+        assert!(!ok, "{vars:?} was accepted");
+        assert!(stderr.contains(says), "{vars:?}: {stderr}");
+    }
+    // Without the URL the bridge is off, and its other settings unread.
+    let (ok, stderr) = token_with("STOCKAGE_CHANNELS_GROUP", "project/{slug}");
+    assert!(ok, "{stderr}");
 }

@@ -12,7 +12,8 @@ async function historySection({ base, doc, level, refresh: changed }) {
     h("td", {}, String(r.revision)),
     h("td", {}, `${r.added_by}`, h("div", { class: "muted" }, when(r.created_at))),
     h("td", { class: "hide-narrow" }, bytes(r.size)),
-    h("td", {}, r.label || "", r.restored_from ? h("div", { class: "muted" }, `restored from ${r.restored_from}`) : null),
+    h("td", {}, r.release ? h("span", { class: "chip state-released release-letter", "data-release": r.release }, `Release ${r.release}`) : null, r.label ? " " : "", r.label || "",
+      r.restored_from ? h("div", { class: "muted" }, `restored from ${r.restored_from}`) : null),
     h("td", {},
       h("button", { type: "button", class: "secondary", onclick: () => download(`${base}/revisions/${r.revision}/content`, doc.filename), "aria-label": `Download revision ${r.revision}` }, "Download"),
       canWrite && r.revision !== doc.revision

@@ -2,6 +2,7 @@ import { api, blob, follow } from "../api.js";
 import { bytes, h, mount, snippet, toast, when } from "../dom.js";
 import { parts, renderAll, renderEach } from "../registry.js";
 import { uploader } from "./upload.js";
+import { STATES } from "../parts/workflow.js";
 
 const TYPES = ["pdf", "png", "jpg", "gltf", "glb", "stl"];
 const WRITERS = ["editor", "admin", "owner"];
@@ -16,6 +17,8 @@ export async function documentsTab(main, ctx) {
 
   const type = h("select", { id: "filter-type" }, h("option", { value: "" }, "All types"), TYPES.map((t) => h("option", { value: t }, t.toUpperCase())));
   const tag = h("input", { id: "filter-tag", placeholder: "e.g. structural" });
+  const state = h("select", { id: "filter-state" }, h("option", { value: "" }, "Any state"),
+    Object.entries(STATES).map(([value, label]) => h("option", { value }, label)));
   const q = h("input", { id: "search", type: "search", placeholder: "words, \"exact phrase\", -exclude" });
   const table = h("div", { id: "documents", "aria-live": "polite" });
   const results = h("div", { id: "results" });
@@ -23,8 +26,10 @@ export async function documentsTab(main, ctx) {
     h("div", { class: "field" }, h("label", { for: "search" }, "Search inside files"), q),
     h("div", { class: "field" }, h("label", { for: "filter-type" }, "Type"), type),
     h("div", { class: "field" }, h("label", { for: "filter-tag" }, "Tag"), tag),
+    h("div", { class: "field" }, h("label", { for: "filter-state" }, "State"), state),
     h("button", { type: "submit" }, "Apply"));
   type.addEventListener("change", refresh);
+  state.addEventListener("change", refresh);
 
   const uploads = canUpload
     ? uploader(slug, policy, () => refresh())
@@ -61,6 +66,7 @@ export async function documentsTab(main, ctx) {
     const params = new URLSearchParams();
     if (type.value) params.set("type", type.value);
     if (tag.value.trim()) params.set("tag", tag.value.trim());
+    if (state.value) params.set("state", state.value);
     const words = q.value.trim();
     const [list] = await Promise.all([
       api("GET", `${base}/documents?${params}`),
