@@ -36,6 +36,9 @@ pub struct Settings {
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
+    /// `STOCKAGE_RETENTION_INTERVAL`, `STOCKAGE_BLOB_GRACE`,
+    /// `STOCKAGE_PROJECT_QUOTA_MB`: purges, the scheduler and quotas.
+    pub retention: crate::retention::RetentionConfig,
     /// `STOCKAGE_CHANNELS_*`: the platform bridge; `None` (off) until
     /// `STOCKAGE_CHANNELS_REDIS_URL` is set.
     pub bridge: Option<crate::bridge::BridgeConfig>,
@@ -58,6 +61,7 @@ impl Settings {
             index,
             previews,
             live: live_limits()?,
+            retention: crate::retention::RetentionConfig::from_env()?,
             bridge: crate::bridge::BridgeConfig::from_env()?,
         })
     }
@@ -79,6 +83,7 @@ impl Settings {
             index: IndexConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
+            retention: crate::retention::RetentionConfig::default(),
             bridge: None,
         }
     }

@@ -44,7 +44,17 @@ impl Application {
         let live = Hub::start(pool.clone(), stopping.clone());
         let store = EventStore::start(pool, stockage_projections::inline_projectors());
         let blobs = BlobStore::open(&settings.storage)?;
-        tokio::spawn(collect_garbage(store.pool().clone(), blobs.clone()));
+        tokio::spawn(collect_garbage(
+            store.pool().clone(),
+            blobs.clone(),
+            settings.retention.blob_grace,
+        ));
+        tokio::spawn(crate::retention::scheduler::run(
+            store.clone(),
+            blobs.clone(),
+            settings.retention.clone(),
+            stopping.clone(),
+        ));
         let previews = Previews::new(blobs.clone(), settings.previews.clone());
         if settings.previews.worker {
             tokio::spawn(preview::worker::run(
@@ -74,6 +84,10 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,
+            quota: crate::retention::quota::Quota {
+                default_bytes: settings.retention.default_quota_bytes,
+            },
+            retention: settings.retention,
             shutdown: stopping,
         });
         let server = HttpServer::new(move || {
@@ -156,17 +170,15 @@ fn start_indexing(
     index::worker::spawn(pool.clone(), blobs.clone(), config.clone(), stopped);
 }
 
-/// Blob gc every 15 minutes; a blob must be an hour old to be collected.
-async fn collect_garbage(pool: PgPool, blobs: BlobStore) {
+/// Blob gc every 15 minutes; a blob must be `grace` old to be collected.
+async fn collect_garbage(pool: PgPool, blobs: BlobStore, grace: Duration) {
     // The first run is one period after start, not at start-up.
     let period = Duration::from_secs(15 * 60);
     let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(error) =
-            crate::retention::gc::collect(&pool, &blobs, Duration::from_secs(3_600)).await
-        {
+        if let Err(error) = crate::retention::gc::collect(&pool, &blobs, grace).await {
             tracing::warn!(%error, "blob garbage collection failed; will retry");
         }
     }

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::content::{FileKind, Sha256};
+use crate::retention::PurgeRule;
 use crate::types::{LifecycleState, Permission, Principal, ProjectSlug, Role, UserId};
 use time::OffsetDateTime;
 
@@ -124,6 +125,38 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         released_revision: Option<u32>,
     },
+    /// The bytes of revision `revision` are gone for good (its blob once no
+    /// live revision references it, its previews); the history stays.
+    RevisionPurged {
+        revision: u32,
+        rule: PurgeRule,
+    },
+    /// The whole document left the trash for good: every revision's bytes
+    /// and its extracted text. It is deleted already.
+    DocumentPurged {
+        rule: PurgeRule,
+    },
+    /// The project's retention policy (project stream); none of the
+    /// fields set means keep everything.
+    RetentionPolicySet {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep_revisions: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep_days: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trash_days: Option<u32>,
+    },
+    /// Legal hold on or off (project stream): while on, nothing is purged.
+    LegalHoldSet {
+        on: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The project's storage quota in MB (10^6 bytes); none: the default.
+    QuotaSet {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        quota_mb: Option<u64>,
+    },
     /// A personal access token was made; the stream is the token's. Carries
     /// the SHA-256 of the token (a verifier of 256 random bits, from which
     /// the token cannot be recovered), never the token itself.
@@ -180,7 +213,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 18] = [
+    pub const TYPES: [&'static str; 23] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -197,6 +230,11 @@ impl Event {
         "DocumentLocked",
         "DocumentUnlocked",
         "DocumentStateChanged",
+        "RevisionPurged",
+        "DocumentPurged",
+        "RetentionPolicySet",
+        "LegalHoldSet",
+        "QuotaSet",
         "TokenCreated",
         "TokenRevoked",
     ];
@@ -219,6 +257,11 @@ impl Event {
             Event::DocumentLocked { .. } => "DocumentLocked",
             Event::DocumentUnlocked { .. } => "DocumentUnlocked",
             Event::DocumentStateChanged { .. } => "DocumentStateChanged",
+            Event::RevisionPurged { .. } => "RevisionPurged",
+            Event::DocumentPurged { .. } => "DocumentPurged",
+            Event::RetentionPolicySet { .. } => "RetentionPolicySet",
+            Event::LegalHoldSet { .. } => "LegalHoldSet",
+            Event::QuotaSet { .. } => "QuotaSet",
             Event::TokenCreated { .. } => "TokenCreated",
             Event::TokenRevoked {} => "TokenRevoked",
         }

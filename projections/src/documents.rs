@@ -140,7 +140,12 @@ impl Projector for DocumentsProjector {
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
             | Event::TokenCreated { .. }
-            | Event::TokenRevoked {} => Ok(()),
+            | Event::TokenRevoked {}
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. } => Ok(()),
         }
     }
 

@@ -10,6 +10,7 @@ mod documents;
 mod documents_page;
 mod projects;
 pub mod rebuild;
+mod retention;
 mod revisions;
 pub mod runner;
 mod workflow;
@@ -18,6 +19,7 @@ pub use access_tokens::AccessTokensProjector;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
+pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 pub use workflow::WorkflowProjector;
@@ -29,6 +31,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
         Box::new(AccessTokensProjector),
     ]

@@ -66,6 +66,11 @@ impl Projector for ProjectsProjector {
             | Event::AclEntryRevoked { .. }
             | Event::TokenCreated { .. }
             | Event::TokenRevoked {}
+            | Event::RevisionPurged { .. }
+            | Event::DocumentPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
             | Event::DocumentLocked { .. }
             | Event::DocumentUnlocked { .. }
             | Event::DocumentStateChanged { .. } => return Ok(()),

@@ -42,17 +42,45 @@ impl Projector for RevisionsProjector {
             insert(conn, &rows).await?;
         }
         for (recorded, event) in page {
-            if let Event::RevisionLabeled { revision, label } = event {
-                sqlx::query("UPDATE document_revisions SET label = $3 WHERE document_id = $1 AND revision = $2")
-                    .bind(recorded.stream_id)
-                    .bind(*revision as i32)
-                    .bind(label)
-                    .execute(&mut *conn)
-                    .await?;
+            match event {
+                Event::RevisionLabeled { revision, label } => {
+                    sqlx::query("UPDATE document_revisions SET label = $3 WHERE document_id = $1 AND revision = $2")
+                        .bind(recorded.stream_id)
+                        .bind(*revision as i32)
+                        .bind(label)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Event::RevisionPurged { revision, rule } => {
+                    purge(conn, recorded, Some(*revision), rule).await?
+                }
+                Event::DocumentPurged { rule } => purge(conn, recorded, None, rule).await?,
+                _ => {}
             }
         }
         Ok(())
     }
+}
+
+/// Marks one revision (or all the document's) purged, unless it is already.
+async fn purge(
+    conn: &mut PgConnection,
+    recorded: &RecordedEvent,
+    revision: Option<u32>,
+    rule: &stockage_events::PurgeRule,
+) -> Result<(), ProjectionError> {
+    let rule = serde_json::to_value(rule).map_err(|e| ProjectionError::Conflict(e.to_string()))?;
+    sqlx::query(
+        "UPDATE document_revisions SET purged_at = $3, purge_rule = $4
+         WHERE document_id = $1 AND ($2::int IS NULL OR revision = $2) AND purged_at IS NULL",
+    )
+    .bind(recorded.stream_id)
+    .bind(revision.map(|n| n as i32))
+    .bind(recorded.recorded_at)
+    .bind(rule)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A revision row, from the events that make one.
@@ -116,8 +144,8 @@ impl<'a> Row<'a> {
 async fn insert(conn: &mut PgConnection, rows: &[Row<'_>]) -> Result<(), ProjectionError> {
     sqlx::query(
         "INSERT INTO document_revisions (document_id, revision, project_id, filename, content_type, size,
-             sha256, added_by, created_at, restored_from, label)
-         SELECT *, NULL FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::bigint[],
+             sha256, added_by, created_at, restored_from, label, purged_at, purge_rule)
+         SELECT *, NULL, NULL, NULL FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::bigint[],
              $7::text[], $8::text[], $9::timestamptz[], $10::int[])",
     )
     .bind(rows.iter().map(|r| r.recorded.stream_id).collect::<Vec<_>>())

@@ -74,7 +74,8 @@ pub async fn upload(
 ) -> Result<HttpResponse, Error> {
     let membership = gate::project(state.pool(), &slug, &user.id, "upload").await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
-    let received = form::receive(form, &state.blobs, state.max_upload_bytes, None).await?;
+    let room = form::quota_room(&req, &state, membership.project.id).await?;
+    let received = form::receive(form, &state.blobs, state.max_upload_bytes, None, room).await?;
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());
@@ -231,20 +232,68 @@ pub async fn patch(
     current(&state, &doc).await
 }
 
-/// Soft-delete a document (an event; restore with restore-deleted). Needs write.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DeleteQuery {
+    /// `true`: purge at once, for good (project admins; not under legal hold).
+    purge: Option<bool>,
+}
+
+/// Soft-delete a document (an event; restore with restore-deleted). Needs
+/// write. With `?purge=true` the document (in the trash or not) is purged
+/// at once: its bytes go, its history stays. Needs the admin role.
 #[utoipa::path(delete, path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
-    params(("slug" = String, Path), ("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+    params(("slug" = String, Path), ("id" = Uuid, Path), DeleteQuery),
+    responses((status = 204), (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+        (status = 409, description = "legal hold", body = super::Problem), (status = 410, body = super::Problem)))]
 pub async fn delete(
     user: AuthUser,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
+    query: web::Query<DeleteQuery>,
 ) -> Result<HttpResponse, Error> {
+    if query.purge == Some(true) {
+        return purge(&user, &state, &req, &path).await;
+    }
     let doc = state
         .document(&user, &path.0, &path.1, Need::Write, "delete")
         .await?;
     doc.execute(&state.store, DocumentCommand::Delete, meta(&user, &req))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn purge(
+    user: &AuthUser,
+    state: &AppState,
+    req: &HttpRequest,
+    path: &(String, String),
+) -> Result<HttpResponse, Error> {
+    // In the trash too: emptying it is the point. Purged already: 204 again.
+    let doc = gate::document(
+        state.pool(),
+        &path.0,
+        &path.1,
+        &user.id,
+        Need::Read,
+        "purge",
+    )
+    .await?;
+    if !doc.membership.role.can_manage() {
+        return Err(Error::Forbidden(format!(
+            "purging needs the admin or owner role; you are {}",
+            doc.membership.role
+        )));
+    }
+    let (project, id) = (doc.document.project_id, doc.document.id);
+    state
+        .purger()
+        .document(
+            project,
+            id,
+            stockage_events::PurgeRule::Manual,
+            meta(user, req),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

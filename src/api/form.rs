@@ -30,6 +30,7 @@ pub async fn receive(
     blobs: &BlobStore,
     max_bytes: u64,
     only: Option<FileKind>,
+    room: Option<u64>,
 ) -> Result<Received, Error> {
     let mut file: Option<(FileName, Staged)> = None;
     let mut title = None;
@@ -53,12 +54,15 @@ pub async fn receive(
     .await;
     // The file gets its content address only once the whole form is good.
     match (outcome, file) {
-        (Ok(()), Some((filename, staged))) => Ok(Received {
-            filename,
-            blob: staged.commit().await?,
-            title,
-            tags,
-        }),
+        (Ok(()), Some((filename, staged))) => {
+            let staged = within_quota(staged, room).await?;
+            Ok(Received {
+                filename,
+                blob: staged.commit().await?,
+                title,
+                tags,
+            })
+        }
         (Ok(()), None) => Err(Error::Invalid(
             "the form has no file part (send the file as multipart part \"file\")".into(),
         )),
@@ -69,6 +73,49 @@ pub async fn receive(
             Err(error)
         }
     }
+}
+
+/// The staged file, if it fits in the project's `room`; discarded (and
+/// 507) otherwise, before it reaches its content address.
+pub async fn within_quota(staged: Staged, room: Option<u64>) -> Result<Staged, Error> {
+    match room {
+        Some(room) if staged.blob().size > room => {
+            let size = staged.blob().size;
+            staged.discard().await;
+            Err(crate::retention::quota::over_quota(size, room))
+        }
+        _ => Ok(staged),
+    }
+}
+
+/// Gives the staged file its content address if it fits in `room`.
+pub async fn commit_within(staged: Staged, room: Option<u64>) -> Result<StoredBlob, Error> {
+    Ok(within_quota(staged, room).await?.commit().await?)
+}
+
+/// The project's room under its quota, refusing at once (507, nothing
+/// read) when the declared length already cannot fit.
+pub async fn quota_room(
+    req: &actix_web::HttpRequest,
+    state: &super::AppState,
+    project_id: uuid::Uuid,
+) -> Result<Option<u64>, Error> {
+    let room = state.quota.room(state.pool(), project_id).await?;
+    if let (Some(room), Some(declared)) = (room, declared_length(req))
+        && declared > room + 64 * 1024
+    {
+        return Err(crate::retention::quota::over_quota(declared, room));
+    }
+    if room == Some(0) {
+        return Err(crate::retention::quota::over_quota(1, 0));
+    }
+    Ok(room)
+}
+
+fn declared_length(req: &actix_web::HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
 }
 
 fn bad_form(error: actix_multipart::MultipartError) -> Error {

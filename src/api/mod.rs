@@ -12,6 +12,7 @@ pub mod openapi;
 mod ops;
 mod previews;
 mod projects;
+mod retention;
 mod revisions;
 mod search;
 mod signin;
@@ -44,6 +45,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
+    /// Purges, the retention scheduler's interval and the blob grace period.
+    pub retention: crate::retention::RetentionConfig,
+    /// The storage quota check of every upload path.
+    pub quota: crate::retention::quota::Quota,
     /// Turns true when the server starts shutting down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -51,6 +56,15 @@ pub struct AppState {
 impl AppState {
     pub fn pool(&self) -> &PgPool {
         self.store.pool()
+    }
+
+    /// Purges write through this node's store and remove from its blobs.
+    pub fn purger(&self) -> crate::retention::purge::Purger<'_> {
+        crate::retention::purge::Purger {
+            store: &self.store,
+            blobs: &self.blobs,
+            grace: self.retention.blob_grace,
+        }
     }
 
     /// The live document `id` of project `slug`, if `user` may `need` it:
@@ -63,9 +77,14 @@ impl AppState {
         need: Need,
         action: &'static str,
     ) -> Result<DocumentAccess, Error> {
-        gate::document(self.pool(), slug, id, &user.id, need, action)
-            .await?
-            .live()
+        let access = gate::document(self.pool(), slug, id, &user.id, need, action).await?;
+        if access.document.deleted_at.is_some()
+            && let Some(why) =
+                crate::retention::trash::purged_document(self.pool(), access.document.id).await?
+        {
+            return Err(Error::Gone(why));
+        }
+        access.live()
     }
 }
 
@@ -96,6 +115,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(acl::routes)
                 .configure(locks::routes)
                 .configure(revisions::routes)
+                .configure(retention::routes)
                 .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)

@@ -5,7 +5,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{acl, documents, live, locks, ops, previews, projects, revisions, search, tokens};
+use super::{
+    acl, documents, live, locks, ops, previews, projects, retention, revisions, search, tokens,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +25,8 @@ use super::{acl, documents, live, locks, ops, previews, projects, revisions, sea
         search::everywhere, search::in_project,
         live::list, live::subscribe,
         tokens::create, tokens::list, tokens::revoke, tokens::me,
+        retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
+        retention::usage, retention::patch_project,
     ),
     modifiers(&BearerAuth)
 )]

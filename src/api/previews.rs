@@ -57,7 +57,7 @@ pub async fn preview(
         .document(&user, &path.0, &path.1, Need::Read, "preview")
         .await?;
     let n = revisions::parse(&path.2, "revision")?;
-    let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
+    let revision = revisions::kept(state.pool(), doc.document.id, n, doc.document.revision).await?;
     let size = Size::parse(query.size.as_deref()).map_err(Error::Invalid)?;
     let source = Source {
         kind: doc.document.kind()?,

@@ -16,7 +16,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_projects))
             .route(web::post().to(create_project)),
     )
-    .route("/projects/{slug}", web::get().to(get_project))
+    .service(
+        web::resource("/projects/{slug}")
+            .route(web::get().to(get_project))
+            .route(web::patch().to(super::retention::patch_project)),
+    )
     .route("/projects/{slug}/members", web::get().to(list_members))
     .service(
         web::resource("/projects/{slug}/members/{user_id}")

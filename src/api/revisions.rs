@@ -109,6 +109,7 @@ pub async fn put_content(
     // Locked or frozen: refused before a byte is read, too.
     crate::locks::may_change(&state.store, &doc, &user.id).await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
+    let room = form::quota_room(&req, &state, doc.document.project_id).await?;
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -120,6 +121,7 @@ pub async fn put_content(
             &state.blobs,
             state.max_upload_bytes,
             Some(doc.document.kind()?),
+            room,
         )
         .await?;
         (received.filename, received.blob)
@@ -138,7 +140,7 @@ pub async fn put_content(
         let staged =
             receive::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
                 .await?;
-        (filename, staged.commit().await?)
+        (filename, form::commit_within(staged, room).await?)
     };
     let command = DocumentCommand::AddRevision {
         file: NewFile {
@@ -196,7 +198,7 @@ pub async fn download(
         .document(&user, &path.0, &path.1, Need::Read, "download-revision")
         .await?;
     let n = revisions::parse(&path.2, "revision")?;
-    let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
+    let revision = revisions::kept(state.pool(), doc.document.id, n, doc.document.revision).await?;
     let download = Download {
         sha256: Sha256::parse(&revision.sha256).map_err(Error::internal)?,
         size: u64::try_from(revision.size).unwrap_or(0),
@@ -291,7 +293,7 @@ pub struct DiffView {
 
 /// One side of a diff, its bytes not yet read.
 async fn side(state: &AppState, doc: &DocumentAccess, n: u32) -> Result<Side, Error> {
-    let revision = revisions::get(state.pool(), doc.document.id, n, doc.document.revision).await?;
+    let revision = revisions::kept(state.pool(), doc.document.id, n, doc.document.revision).await?;
     Ok(Side {
         kind: doc.document.kind()?,
         sha256: Sha256::parse(&revision.sha256).map_err(Error::internal)?,

@@ -6,7 +6,6 @@
 //! log order, optionally `Blob` + `BlobChunk`s, one `End`; then the SHA-256
 //! of every byte before it. Payloads are kept as the canonical bytes the
 //! hash chain covers.
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use futures_util::StreamExt;
@@ -184,35 +183,30 @@ pub async fn export(
     })?;
     let mut conn = pool.acquire().await?;
     let (mut after, mut events, mut end_hash) = (0, 0, GENESIS_HASH);
-    // Each referenced blob, with the size its event recorded.
-    let mut referenced = BTreeMap::new();
+    // The blobs of revisions not purged: a purged revision's bytes are
+    // gone, and its events say so.
+    let mut referenced = super::live_blobs::LiveBlobs::default();
     loop {
         let page = log::read_after(&mut conn, after, PAGE).await?;
         let Some(last) = page.last() else { break };
         (after, end_hash) = (last.position, last.hash);
         for event in &page {
-            if let Some(sha) = event.payload.get("sha256").and_then(|s| s.as_str()) {
-                let size = event
-                    .payload
-                    .get("size")
-                    .and_then(|s| s.as_u64())
-                    .unwrap_or(0);
-                referenced.insert(sha.to_owned(), size);
-            }
+            referenced
+                .see(event)
+                .map_err(|e| ArchiveError::Corrupt(format!("event {}: {e}", event.position)))?;
             out.frame(&Frame::Event(event.into()))?;
             events += 1;
         }
     }
     let mut blob_count = 0;
     if let Some(store) = blobs {
-        for (sha, size) in &referenced {
-            let sha = Sha256::parse(sha).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+        for (sha, (size, _)) in &referenced.blobs() {
             out.frame(&Frame::Blob {
                 sha256: sha.to_string(),
                 size: *size,
             })?;
             // Streamed: a blob is never held whole in memory.
-            let mut body = store.read(&sha, None).await?;
+            let mut body = store.read(sha, None).await?;
             while let Some(chunk) = body.next().await {
                 for piece in chunk?.chunks(CHUNK) {
                     out.frame(&Frame::BlobChunk(piece.to_vec()))?;

@@ -1,4 +1,5 @@
 //! Reading the log for audits, without the web server.
 pub mod archive;
+mod live_blobs;
 pub mod replay;
 pub mod verify;

@@ -1,7 +1,7 @@
 //! Verifying the log: the hash chain, gapless positions, stream version
 //! continuity, and (optionally) that every referenced blob exists with the
 //! recorded SHA-256.
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -11,6 +11,7 @@ use stockage_events::{ChainError, GENESIS_HASH, Hash, RecordedEvent, Sha256, ver
 use stockage_store::log;
 use uuid::Uuid;
 
+use super::live_blobs::LiveBlobs;
 use crate::storage::{BlobError, BlobStore};
 
 const PAGE: i64 = 5_000;
@@ -43,6 +44,8 @@ pub enum Problem {
         sha256: Sha256,
         actual: Sha256,
     },
+    #[error("position {position}: the event cannot be read: {why}")]
+    Undecodable { position: i64, why: String },
     #[error("the log could not be read: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the blob store could not be read: {0}")]
@@ -56,7 +59,8 @@ impl Problem {
             Problem::Chain(e) => Some(e.position()),
             Problem::StreamVersion { position, .. }
             | Problem::MissingBlob { position, .. }
-            | Problem::BlobMismatch { position, .. } => Some(*position),
+            | Problem::BlobMismatch { position, .. }
+            | Problem::Undecodable { position, .. } => Some(*position),
             Problem::Database(_) | Problem::Blobs(_) => None,
         }
     }
@@ -80,21 +84,28 @@ pub async fn verify(
         last_hash: hex::encode(prev),
         blobs_checked: 0,
     };
-    let mut seen_blobs = HashSet::new();
+    // Blobs are checked once the log is read: a purge later in the log
+    // takes a revision's bytes out of what must exist.
+    let mut live = LiveBlobs::default();
     loop {
         let page = log::read_after(&mut conn, next - 1, PAGE).await?;
         let Some(last) = page.last() else {
+            if let Some(store) = blobs {
+                for (sha, (_, position)) in live.blobs() {
+                    check_blob(store, position, &sha).await?;
+                    report.blobs_checked += 1;
+                }
+            }
             return Ok(report);
         };
         prev = verify_chain(prev, next, &page)?;
         for event in &page {
             check_version(&mut versions, event)?;
-            if let Some(store) = blobs
-                && let Some(sha) = referenced_blob(event)
-                && seen_blobs.insert(sha.clone())
-            {
-                check_blob(store, event.position, &sha).await?;
-                report.blobs_checked += 1;
+            if blobs.is_some() {
+                live.see(event).map_err(|e| Problem::Undecodable {
+                    position: event.position,
+                    why: e.to_string(),
+                })?;
             }
         }
         next = last.position + 1;
@@ -134,14 +145,6 @@ fn check_version(versions: &mut HashMap<Uuid, i64>, event: &RecordedEvent) -> Re
         });
     }
     Ok(())
-}
-
-fn referenced_blob(event: &RecordedEvent) -> Option<Sha256> {
-    event
-        .payload
-        .get("sha256")?
-        .as_str()
-        .and_then(|s| Sha256::parse(s).ok())
 }
 
 async fn check_blob(store: &BlobStore, position: i64, sha256: &Sha256) -> Result<(), Problem> {

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use super::config::{BridgeConfig, GroupTemplate};
-use super::layer::ChannelLayer;
+use super::layer::{ChannelLayer, Outgoing};
 use crate::live::{LiveEvent, frame_fields};
 
 /// The follower's checkpoint name.
@@ -23,6 +23,8 @@ pub const NAME: &str = "channels";
 
 /// Longest wait between two tries while Redis is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Events sent in one transaction (two round trips to Redis).
+const BATCH: usize = 100;
 
 pub struct Bridge {
     pool: PgPool,
@@ -49,10 +51,7 @@ impl Bridge {
 
     /// The group and message of one event; `None` for an event this
     /// program cannot decode, or that belongs to no project.
-    async fn message(
-        &self,
-        recorded: &RecordedEvent,
-    ) -> Result<Option<(String, Map<String, Value>)>, sqlx::Error> {
+    async fn message(&self, recorded: &RecordedEvent) -> Result<Option<Outgoing>, sqlx::Error> {
         let live = match LiveEvent::from_recorded(recorded) {
             Ok(live) => live,
             Err(error) => {
@@ -71,10 +70,10 @@ impl Bridge {
         let mut message = Map::new();
         message.insert("type".into(), "stockage.event".into());
         message.insert("event".into(), Value::Object(frame_fields(&live.item)));
-        Ok(Some((
-            self.group.render(&slug, recorded.project_id),
+        Ok(Some(Outgoing {
+            group: self.group.render(&slug, recorded.project_id),
             message,
-        )))
+        }))
     }
 
     /// Slugs never change, so each is read once.
@@ -90,34 +89,37 @@ impl Bridge {
     }
 
     /// Sends until Redis accepts: an outage delays the bridge, and the lag
-    /// metrics show it.
-    async fn publish(&self, group: &str, message: &Map<String, Value>, recorded: &RecordedEvent) {
+    /// metrics show it. `oldest` is the batch's first event.
+    async fn publish(&self, batch: &[Outgoing], oldest: &RecordedEvent) {
         let mut backoff = self.retry;
         let mut failed_since = None;
         loop {
-            metrics::gauge!("stockage_channels_lag_seconds").set(age(recorded.recorded_at));
-            match self.layer.group_send(group, message).await {
+            metrics::gauge!("stockage_channels_lag_seconds").set(age(oldest.recorded_at));
+            match self.layer.group_send_all(batch).await {
                 Ok(sent) => {
                     if let Some(since) = failed_since {
-                        tracing::info!(position = recorded.position, down_for = ?OffsetDateTime::now_utc() - since, "Redis is back; publishing again");
+                        tracing::info!(position = oldest.position, down_for = ?OffsetDateTime::now_utc() - since, "Redis is back; publishing again");
                     }
-                    metrics::counter!("stockage_channels_published_total").increment(1);
-                    if sent.over_capacity > 0 {
-                        tracing::info!(
-                            group,
-                            full = sent.over_capacity,
-                            channels = sent.channels,
-                            "channels over capacity dropped an event"
-                        );
-                        metrics::counter!("stockage_channels_over_capacity_total")
-                            .increment(sent.over_capacity);
+                    metrics::counter!("stockage_channels_published_total")
+                        .increment(batch.len() as u64);
+                    for (outgoing, sent) in batch.iter().zip(sent) {
+                        if sent.over_capacity > 0 {
+                            tracing::info!(
+                                group = outgoing.group,
+                                full = sent.over_capacity,
+                                channels = sent.channels,
+                                "channels over capacity dropped an event"
+                            );
+                            metrics::counter!("stockage_channels_over_capacity_total")
+                                .increment(sent.over_capacity);
+                        }
                     }
                     return;
                 }
                 Err(error) => {
                     metrics::counter!("stockage_channels_failures_total").increment(1);
                     if failed_since.is_none() {
-                        tracing::warn!(position = recorded.position, %error, "cannot publish to the channel layer; retrying until it answers");
+                        tracing::warn!(position = oldest.position, %error, "cannot publish to the channel layer; retrying until it answers");
                         failed_since = Some(OffsetDateTime::now_utc());
                     }
                     tokio::time::sleep(backoff).await;
@@ -143,18 +145,21 @@ impl Follower for Bridge {
 
     async fn handle(&self, page: &[RecordedEvent]) -> Result<u64, FollowError> {
         let head = log::head(&mut *self.pool.acquire().await?).await?;
+        let done = self.published.load(Ordering::Relaxed);
+        let fresh: Vec<&RecordedEvent> = page.iter().filter(|r| r.position > done).collect();
         let mut sent = 0;
-        for recorded in page {
-            if recorded.position <= self.published.load(Ordering::Relaxed) {
-                continue;
+        for chunk in fresh.chunks(BATCH) {
+            let mut batch = Vec::with_capacity(chunk.len());
+            for recorded in chunk {
+                batch.extend(self.message(recorded).await?);
             }
-            if let Some((group, message)) = self.message(recorded).await? {
-                self.publish(&group, &message, recorded).await;
-                sent += 1;
+            if !batch.is_empty() {
+                self.publish(&batch, chunk[0]).await;
+                sent += batch.len() as u64;
             }
-            self.published.store(recorded.position, Ordering::Relaxed);
-            metrics::gauge!("stockage_channels_lag_events")
-                .set((head - recorded.position).max(0) as f64);
+            let last = chunk[chunk.len() - 1].position;
+            self.published.store(last, Ordering::Relaxed);
+            metrics::gauge!("stockage_channels_lag_events").set((head - last).max(0) as f64);
         }
         if page.last().is_some_and(|last| last.position >= head) {
             metrics::gauge!("stockage_channels_lag_seconds").set(0.0);

@@ -1,9 +1,11 @@
 //! The sending half of a `channels_redis` `RedisChannelLayer`: `group_send`
-//! over one Redis connection, made again after any failure.
+//! over one Redis connection, made again after any failure, for a batch
+//! of messages at a time.
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError, Script};
+use redis::{AsyncConnectionConfig, RedisError};
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
@@ -33,7 +35,7 @@ return over_capacity
 ";
 
 /// What one group send did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Sent {
     /// Channels in the group.
     pub channels: usize,
@@ -41,10 +43,15 @@ pub struct Sent {
     pub over_capacity: u64,
 }
 
+/// One message for one group.
+pub struct Outgoing {
+    pub group: String,
+    pub message: Map<String, Value>,
+}
+
 pub struct ChannelLayer {
     client: redis::Client,
     connection: Mutex<Option<MultiplexedConnection>>,
-    script: Script,
     prefix: String,
     capacity: u64,
     expiry: u64,
@@ -59,7 +66,6 @@ impl ChannelLayer {
         Ok(Self {
             client: redis::Client::open(config.redis_url.expose())?,
             connection: Mutex::new(None),
-            script: Script::new(GROUP_SEND),
             prefix: config.prefix.clone(),
             capacity: config.capacity,
             expiry: config.expiry,
@@ -68,20 +74,17 @@ impl ChannelLayer {
         })
     }
 
-    /// Sends `message` to every channel of `group`, as
-    /// `RedisChannelLayer.group_send` does. On any error the connection is
-    /// dropped; the next call connects again.
-    pub async fn group_send(
-        &self,
-        group: &str,
-        message: &Map<String, Value>,
-    ) -> Result<Sent, RedisError> {
+    /// Sends each message to every channel of its group, in order, as
+    /// `RedisChannelLayer.group_send` would one after the other; all of
+    /// them or none (one MULTI/EXEC), in two round trips. On any error the
+    /// connection is dropped; the next call connects again.
+    pub async fn group_send_all(&self, batch: &[Outgoing]) -> Result<Vec<Sent>, RedisError> {
         let mut slot = self.connection.lock().await;
         let connection = match slot.as_mut() {
             Some(connection) => connection,
             None => slot.insert(self.connect().await?),
         };
-        let result = self.send_on(connection, group, message).await;
+        let result = self.send_on(connection, batch).await;
         if result.is_err() {
             *slot = None;
         }
@@ -97,53 +100,80 @@ impl ChannelLayer {
             .await
     }
 
+    /// Each group's channels, after dropping expired memberships.
+    async fn members(
+        &self,
+        connection: &mut MultiplexedConnection,
+        groups: &[&str],
+        now: f64,
+    ) -> Result<HashMap<String, Vec<String>>, RedisError> {
+        let mut pipe = redis::pipe();
+        for group in groups {
+            let key = wire::group_key(&self.prefix, group);
+            pipe.cmd("ZREMRANGEBYSCORE")
+                .arg(&key)
+                .arg(0)
+                .arg(now.trunc() as i64 - self.group_expiry as i64)
+                .ignore()
+                .cmd("ZRANGE")
+                .arg(&key)
+                .arg(0)
+                .arg(-1);
+        }
+        let lists: Vec<Vec<String>> = pipe.query_async(connection).await?;
+        Ok(groups.iter().map(|g| g.to_string()).zip(lists).collect())
+    }
+
     async fn send_on(
         &self,
         connection: &mut MultiplexedConnection,
-        group: &str,
-        message: &Map<String, Value>,
-    ) -> Result<Sent, RedisError> {
-        let key = wire::group_key(&self.prefix, group);
+        batch: &[Outgoing],
+    ) -> Result<Vec<Sent>, RedisError> {
         let now = unix_now();
-        let (channels,): (Vec<String>,) = redis::pipe()
-            .cmd("ZREMRANGEBYSCORE")
-            .arg(&key)
-            .arg(0)
-            .arg(now.trunc() as i64 - self.group_expiry as i64)
-            .ignore()
-            .cmd("ZRANGE")
-            .arg(&key)
-            .arg(0)
-            .arg(-1)
-            .query_async(connection)
-            .await?;
-        let deliveries = wire::deliveries(&self.prefix, &channels);
-        if deliveries.is_empty() {
-            return Ok(Sent {
-                channels: 0,
-                over_capacity: 0,
-            });
+        let mut groups: Vec<&str> = batch.iter().map(|o| o.group.as_str()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let members = self.members(connection, &groups, now).await?;
+        let mut sent = vec![Sent::default(); batch.len()];
+        let mut transaction = redis::pipe();
+        transaction.atomic();
+        let mut scripted = Vec::new();
+        for (index, outgoing) in batch.iter().enumerate() {
+            let channels = &members[&outgoing.group];
+            sent[index].channels = channels.len();
+            let deliveries = wire::deliveries(&self.prefix, channels);
+            if deliveries.is_empty() {
+                continue;
+            }
+            // EVAL, not EVALSHA: inside MULTI a missing script would fail
+            // alone while the rest ran.
+            let command = transaction
+                .cmd("EVAL")
+                .arg(GROUP_SEND)
+                .arg(deliveries.len());
+            for delivery in &deliveries {
+                command.arg(&delivery.key);
+            }
+            for delivery in &deliveries {
+                command.arg(wire::member(&outgoing.message, &delivery.channels));
+            }
+            for _ in &deliveries {
+                command.arg(self.capacity);
+            }
+            command
+                .arg(self.next_score(now).to_string())
+                .arg(self.expiry)
+                .arg(now.trunc() as i64 - self.expiry as i64);
+            scripted.push(index);
         }
-        let mut invocation = self.script.prepare_invoke();
-        for delivery in &deliveries {
-            invocation.key(&delivery.key);
+        if scripted.is_empty() {
+            return Ok(sent);
         }
-        for delivery in &deliveries {
-            invocation.arg(wire::member(message, &delivery.channels));
+        let over: Vec<u64> = transaction.query_async(connection).await?;
+        for (index, over_capacity) in scripted.into_iter().zip(over) {
+            sent[index].over_capacity = over_capacity;
         }
-        for _ in &deliveries {
-            invocation.arg(self.capacity);
-        }
-        let score = self.next_score(now);
-        invocation
-            .arg(score.to_string())
-            .arg(self.expiry)
-            .arg(now.trunc() as i64 - self.expiry as i64);
-        let over_capacity: u64 = invocation.invoke_async(connection).await?;
-        Ok(Sent {
-            channels: channels.len(),
-            over_capacity,
-        })
+        Ok(sent)
     }
 
     /// The wall clock, or just above the last score if the clock has not

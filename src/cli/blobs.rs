@@ -8,7 +8,7 @@ use crate::storage::BlobStore;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Remove unfinished uploads and blobs no event references.
+    /// Remove unfinished uploads and blobs no live revision references.
     Gc {
         /// Only objects older than this are removed (e.g. 30m, 1h, 2d).
         #[arg(long, default_value = "1h", value_parser = parse_ttl)]

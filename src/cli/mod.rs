@@ -6,6 +6,7 @@ mod index;
 mod preview;
 mod projections;
 mod replay;
+mod retention;
 mod serve;
 mod token;
 mod verify;
@@ -47,6 +48,11 @@ enum Command {
     Import(archive::ImportArgs),
     /// Verify the log: hash chain, gapless positions, stream versions, blobs.
     Verify(verify::Args),
+    /// Retention: what the projects' policies purge now.
+    Retention {
+        #[command(subcommand)]
+        command: retention::Command,
+    },
     /// Work with the read models.
     Projections {
         #[command(subcommand)]
@@ -93,6 +99,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Import(args) => runtime.block_on(archive::import(&settings, args)),
         Command::Verify(args) => runtime.block_on(verify::run(&settings, args)),
         Command::Blobs { command } => runtime.block_on(blobs::run(&settings, command)),
+        Command::Retention { command } => runtime.block_on(retention::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
         Command::Index { command } => runtime.block_on(index::run(&settings, command)),
         Command::Preview { .. } => unreachable!("handled before the settings are read"),

@@ -100,6 +100,9 @@ fn report(state: &ProjectState, args: &Args, moment: OffsetDateTime) -> anyhow::
                 "filename": latest.map(|r| r.filename.clone()),
                 "tags": doc.tags,
                 "deleted": doc.deleted,
+                "purged": doc.purged.as_ref().map(|rule| rule.to_string()),
+                "purged_revisions": doc.revisions.iter().enumerate()
+                    .filter(|(_, r)| r.purged).map(|(i, _)| i + 1).collect::<Vec<_>>(),
                 "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
                 "state": doc.workflow.state.as_str(),
                 "release": doc.workflow.release.as_ref().map(|(letter, _)| letter),
@@ -157,17 +160,21 @@ fn print_human(report: &Value) {
             None => String::new(),
         };
         println!(
-            "  {}  rev {}  {}{}  {}  {}{}  tags {}  acl {}",
+            "  {}  rev {}  {}{}  {}  {}{}{}  tags {}  acl {}",
             d["id"].as_str().unwrap_or(""),
             d["revision"],
             d["state"].as_str().unwrap_or(""),
             lock,
             d["sha256"].as_str().unwrap_or(""),
             d["title"].as_str().unwrap_or(""),
-            if d["deleted"] == true {
-                " (deleted)"
-            } else {
-                ""
+            match (d["purged"].as_str(), d["deleted"] == true) {
+                (Some(_), _) => " (purged)".to_owned(),
+                (None, true) => " (deleted)".to_owned(),
+                (None, false) => String::new(),
+            },
+            match d["purged_revisions"].as_array().filter(|r| !r.is_empty()) {
+                Some(revs) => format!("  purged revisions {}", Value::from(revs.clone())),
+                None => String::new(),
             },
             d["tags"],
             d["acl"]

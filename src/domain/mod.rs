@@ -3,6 +3,7 @@
 //! They implement the store's [`Aggregate`], which runs their commands.
 pub mod document;
 pub mod project;
+pub mod retention;
 
 use stockage_events::{Permission, Principal, UserId};
 pub use stockage_store::Aggregate;
@@ -26,6 +27,12 @@ pub enum DomainError {
     /// The new content is of another type family than the document.
     #[error("{0}")]
     WrongType(String),
+    /// A value the rules do not accept.
+    #[error("{0}")]
+    Invalid(String),
+    /// It existed and was purged for good.
+    #[error("{0}")]
+    Gone(String),
     /// Someone else holds the document's lock: changes wait for it.
     #[error("the document is locked by {holder} until {expires_at}")]
     Locked {

@@ -10,6 +10,8 @@ use super::{Aggregate, DomainError};
 pub struct Project {
     pub slug: Option<ProjectSlug>,
     pub members: BTreeMap<UserId, Role>,
+    /// Retention policy, legal hold and quota.
+    pub retention: super::retention::Settings,
     /// Number of events in the stream; 0 for a project that does not exist.
     pub version: i64,
 }
@@ -33,6 +35,11 @@ pub enum ProjectCommand {
         user: UserId,
         by: UserId,
     },
+    /// Retention policy, legal hold or quota (see `domain::retention`).
+    Retention {
+        change: super::retention::Change,
+        by: UserId,
+    },
 }
 
 pub fn evolve(mut state: Project, event: &Event) -> Project {
@@ -47,6 +54,9 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         Event::MemberRemoved { user_id, .. } => {
             state.members.remove(user_id);
         }
+        Event::RetentionPolicySet { .. } | Event::LegalHoldSet { .. } | Event::QuotaSet { .. } => {
+            state.retention.evolve(event)
+        }
         // Documents have streams of their own.
         Event::DocumentAdded { .. }
         | Event::DocumentMetadataChanged { .. }
@@ -59,6 +69,8 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::AclEntryRevoked { .. }
         | Event::TokenCreated { .. }
         | Event::TokenRevoked {}
+        | Event::RevisionPurged { .. }
+        | Event::DocumentPurged { .. }
         | Event::DocumentLocked { .. }
         | Event::DocumentUnlocked { .. }
         | Event::DocumentStateChanged { .. } => {}
@@ -126,6 +138,17 @@ pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, Do
                 user_id: user,
                 role,
             }])
+        }
+        ProjectCommand::Retention { change, by } => {
+            if state.version == 0 {
+                return Err(DomainError::NotFound("project not found".into()));
+            }
+            let role = state
+                .members
+                .get(&by)
+                .copied()
+                .ok_or_else(|| DomainError::NotFound("project not found".into()))?;
+            state.retention.decide(role, change)
         }
     }
 }

@@ -111,6 +111,9 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
     )
 }
 
@@ -132,6 +135,11 @@ pub fn kind(event: &Event) -> &'static str {
         Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
         Event::TokenCreated { .. } => "token.created",
         Event::TokenRevoked {} => "token.revoked",
+        Event::RevisionPurged { .. } => "revision.purged",
+        Event::DocumentPurged { .. } => "document.purged",
+        Event::RetentionPolicySet { .. } => "project.retention_changed",
+        Event::LegalHoldSet { .. } => "project.hold_changed",
+        Event::QuotaSet { .. } => "project.quota_changed",
         Event::DocumentLocked { .. } => "document.locked",
         Event::DocumentUnlocked { .. } => "document.unlocked",
         Event::DocumentStateChanged { .. } => "document.state_changed",
@@ -143,7 +151,8 @@ fn revision(event: &Event) -> Option<u32> {
         Event::DocumentAdded { .. } => Some(1),
         Event::RevisionAdded { revision, .. }
         | Event::RevisionRestored { revision, .. }
-        | Event::RevisionLabeled { revision, .. } => Some(*revision),
+        | Event::RevisionLabeled { revision, .. }
+        | Event::RevisionPurged { revision, .. } => Some(*revision),
         _ => None,
     }
 }

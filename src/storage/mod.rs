@@ -7,6 +7,7 @@
 mod config;
 pub mod policy;
 pub mod receive;
+mod sweep;
 mod upload;
 
 use std::ops::Range;
@@ -27,6 +28,7 @@ use stockage_events::Sha256;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 pub use config::{BlobBackend, StorageConfig};
+pub use sweep::Removal;
 pub use upload::{Staged, StoredBlob, Upload};
 
 const BLOB_PREFIX: &str = "sha256";

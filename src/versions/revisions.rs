@@ -21,11 +21,35 @@ pub struct RevisionView {
     /// The release letter that froze this revision, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<String>,
+    /// Set once its bytes are purged: when, and the rule that did it.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purged_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub purge_rule: Option<serde_json::Value>,
+}
+
+impl RevisionView {
+    /// The revision, if its content is still there; 410 saying when and
+    /// why it was purged otherwise.
+    pub fn available(self) -> Result<Self, Error> {
+        match (self.purged_at, &self.purge_rule) {
+            (Some(at), rule) => Err(crate::retention::trash::purged_revision(
+                self.revision as u32,
+                at,
+                rule.as_ref().unwrap_or(&serde_json::Value::Null),
+            )),
+            (None, _) => Ok(self),
+        }
+    }
 }
 
 /// A revision's columns with the letter of the release that froze it.
 const COLUMNS: &str = "v.revision, v.sha256, v.size, v.filename, v.content_type, v.added_by, v.created_at, \
-     v.restored_from, v.label, \
+     v.restored_from, v.label, v.purged_at, v.purge_rule, \
      (SELECT string_agg(rel.release, ', ' ORDER BY rel.released_at) FROM document_releases rel \
       WHERE rel.document_id = v.document_id AND rel.revision = v.revision) AS release";
 
@@ -56,6 +80,17 @@ pub async fn get(
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| Error::NotFound(format!("revision {n} not found; the latest is {latest}")))
+}
+
+/// Revision `n` whose content is still there: 404 if there is no such
+/// revision, 410 saying when and why if it was purged.
+pub async fn kept(
+    pool: &PgPool,
+    document: Uuid,
+    n: u32,
+    latest: i32,
+) -> Result<RevisionView, Error> {
+    get(pool, document, n, latest).await?.available()
 }
 
 /// A revision number from a path or query: a whole number from 1.

@@ -178,13 +178,3 @@ pub async fn stream_versions_before(
     .fetch_all(conn)
     .await
 }
-
-/// Whether any event names the blob `sha256` (a hex digest).
-pub async fn references_blob(conn: &mut PgConnection, sha256: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE payload ? 'sha256' AND payload ->> 'sha256' = $1)",
-    )
-    .bind(sha256)
-    .fetch_one(conn)
-    .await
-}

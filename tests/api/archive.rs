@@ -77,7 +77,7 @@ async fn history(app: &TestApp) -> String {
     path
 }
 
-async fn table(pool: &PgPool, name: &str) -> Value {
+pub async fn table(pool: &PgPool, name: &str) -> Value {
     let sql = format!(
         "SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY to_jsonb(t)::text), '[]') FROM {name} t"
     );
@@ -88,7 +88,7 @@ async fn table(pool: &PgPool, name: &str) -> Value {
 }
 
 /// A second, empty database beside the test's own.
-async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
+pub async fn fresh_database(pool: &PgPool, suffix: &str) -> (String, PgPool) {
     // The test's own name is already PostgreSQL's longest (63 bytes).
     let own = database_url(pool).await;
     let server = own.rsplit_once('/').unwrap().0;

@@ -59,7 +59,10 @@ async fn a_wrong_method_on_a_known_path_is_405_naming_the_allowed_ones(pool: PgP
         )
         .await;
     let allow = response.headers()["allow"].to_str().unwrap().to_owned();
-    assert_eq!(allow, "GET, HEAD");
+    assert_eq!(
+        allow, "GET, HEAD, PATCH",
+        "PATCH changes the quota (retention)"
+    );
     let detail = assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
     assert!(detail.contains("DELETE"), "{detail}");
 

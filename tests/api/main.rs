@@ -27,6 +27,7 @@ mod previews;
 mod projections;
 mod projects;
 mod replay_cli;
+mod retention;
 mod revisions;
 mod search;
 mod sessions;

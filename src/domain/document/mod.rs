@@ -4,11 +4,12 @@
 //! lifecycle rules, which depend on this state, are decided here.
 use std::collections::BTreeMap;
 
-use stockage_events::{Event, FileKind, Permission, Principal, Sha256, UserId};
+use stockage_events::{Event, FileKind, Permission, Principal, PurgeRule, Sha256, UserId};
 use time::{Duration, OffsetDateTime};
 
 use super::{AclEntry, Aggregate, DomainError};
 
+mod purge;
 pub mod workflow;
 
 pub use workflow::{Lock, StateChange, Workflow};
@@ -34,6 +35,8 @@ pub struct Document {
     pub revisions: Vec<RevisionInfo>,
     pub acl: BTreeMap<Principal, Permission>,
     pub workflow: Workflow,
+    /// Set once the whole document is purged: nothing changes it any more.
+    pub purged: Option<PurgeRule>,
     pub version: i64,
 }
 
@@ -44,6 +47,11 @@ pub struct RevisionInfo {
     pub content_type: String,
     pub size: u64,
     pub sha256: Sha256,
+    pub label: Option<String>,
+    /// A release froze it: kept whatever the retention rule.
+    pub released: bool,
+    /// Its bytes are gone for good; the revision stays in the history.
+    pub purged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +100,16 @@ pub enum DocumentCommand {
         reason: Option<String>,
     },
     ChangeState(StateChange),
+    /// Removes these revisions' bytes for good; never the latest, a
+    /// labelled or a released one. Revisions purged already are left out.
+    PurgeRevisions {
+        revisions: Vec<u32>,
+        rule: PurgeRule,
+    },
+    /// Removes the whole document for good (deleting it first if need be).
+    Purge {
+        rule: PurgeRule,
+    },
 }
 
 impl Document {
@@ -101,6 +119,9 @@ impl Document {
             content_type: content_type.to_owned(),
             size,
             sha256: sha256.clone(),
+            label: None,
+            released: false,
+            purged: false,
         });
         self.revision = self.revisions.len() as u32;
     }
@@ -149,7 +170,30 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
             sha256,
             ..
         } => state.push(filename, content_type, *size, sha256),
-        Event::RevisionLabeled { .. } => {}
+        Event::RevisionLabeled { revision, label } => {
+            if let Some(info) = state
+                .revisions
+                .get_mut((*revision as usize).wrapping_sub(1))
+            {
+                info.label = label.clone();
+            }
+        }
+        Event::RevisionPurged { revision, .. } => {
+            if let Some(info) = state
+                .revisions
+                .get_mut((*revision as usize).wrapping_sub(1))
+            {
+                info.purged = true;
+            }
+        }
+        Event::DocumentPurged { rule } => {
+            state.deleted = true;
+            state.purged = Some(rule.clone());
+            state
+                .revisions
+                .iter_mut()
+                .for_each(|info| info.purged = true);
+        }
         Event::DocumentMetadataChanged { title, tags } => {
             if let Some(title) = title {
                 state.title = title.clone();
@@ -171,13 +215,26 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         }
         Event::DocumentLocked { .. }
         | Event::DocumentUnlocked { .. }
-        | Event::DocumentStateChanged { .. } => state.workflow.evolve(event),
+        | Event::DocumentStateChanged { .. } => {
+            if let Event::DocumentStateChanged {
+                released_revision: Some(n),
+                ..
+            } = event
+                && let Some(info) = state.revisions.get_mut((*n as usize).wrapping_sub(1))
+            {
+                info.released = true;
+            }
+            state.workflow.evolve(event)
+        }
         Event::ProjectCreated { .. }
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
         | Event::MemberRemoved { .. }
         | Event::TokenCreated { .. }
-        | Event::TokenRevoked {} => {}
+        | Event::TokenRevoked {}
+        | Event::RetentionPolicySet { .. }
+        | Event::LegalHoldSet { .. }
+        | Event::QuotaSet { .. } => {}
     }
     state.version += 1;
     state
@@ -190,6 +247,14 @@ pub fn decide(
 ) -> Result<Vec<Event>, DomainError> {
     if !state.exists && !matches!(command, DocumentCommand::Add { .. }) {
         return Err(DomainError::NotFound("document not found".into()));
+    }
+    if let Some(rule) = &state.purged {
+        return match command {
+            DocumentCommand::Purge { .. } | DocumentCommand::PurgeRevisions { .. } => Ok(vec![]),
+            _ => Err(DomainError::Gone(format!(
+                "the document was purged ({rule}); only its history remains"
+            ))),
+        };
     }
     let flow = &state.workflow;
     match command {
@@ -284,6 +349,10 @@ pub fn decide(
         DocumentCommand::Lock { ttl, note } => workflow::lock(state, actor, ttl, note),
         DocumentCommand::Unlock { reason } => workflow::unlock(state, actor, reason),
         DocumentCommand::ChangeState(change) => workflow::change_state(state, actor, change),
+        DocumentCommand::PurgeRevisions { revisions, rule } => {
+            purge::revisions(state, revisions, rule)
+        }
+        DocumentCommand::Purge { rule } => purge::document(state, actor, rule),
     }
 }
 

@@ -126,7 +126,18 @@ impl Projector for SearchProjector {
                     .execute(&mut *conn)
                     .await?;
             }
+            Event::DocumentPurged { .. } => {
+                // The extracted text goes with the bytes.
+                sqlx::query("DELETE FROM search_documents WHERE document_id = $1")
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             Event::ProjectCreated { .. }
+            | Event::RevisionPurged { .. }
+            | Event::RetentionPolicySet { .. }
+            | Event::LegalHoldSet { .. }
+            | Event::QuotaSet { .. }
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
