@@ -18,6 +18,9 @@
 //   "project.sections"  { render(ctx) -> Node|Promise<Node>|null }  on the documents tab, above the list
 //   "document.badges"   { render(doc) -> Node|null }             beside a title, in lists and on the page
 //   "document.details"  { render(ctx) -> [[label, value], ...] } rows of the details list
+//   "document.viewers"  { accepts(doc) -> bool, render(ctx) -> Promise<Node|null> }
+//                       the first that accepts shows the document (node.dispose() on
+//                       leaving); the server's preview when none does or it fails
 //   "document.actions"  { render(ctx) -> Node|null }             buttons beside Download
 //   "document.sections" { render(ctx) -> Node|Promise<Node>|null } sections under the details
 //                       ctx = {slug, base, doc, level, me, refresh}; level: 0 none … 3 admin

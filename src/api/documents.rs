@@ -3,14 +3,14 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use stockage_events::{FileKind, LifecycleState, Permission};
+use stockage_events::{FileKind, LifecycleState, Permission, Sha256};
 use uuid::Uuid;
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
 use super::form;
 use super::{AppState, meta};
-use crate::documents::queries::{self, Cursor, ListFilter};
+use crate::documents::queries::{self, Cursor, ListFilter, Order};
 use crate::documents::{DocumentView, fields, projects};
 use crate::domain::document::{Actor, Document, DocumentCommand, NewFile};
 use crate::error::Error;
@@ -55,6 +55,8 @@ async fn current(state: &AppState, doc: &DocumentAccess) -> Result<HttpResponse,
 pub struct DocumentList {
     items: Vec<DocumentView>,
     next_cursor: Option<String>,
+    /// How many documents match the filters, over all pages.
+    total: i64,
 }
 
 /// Upload a document: multipart part `file` (its name gives the type),
@@ -125,13 +127,19 @@ pub struct ListQuery {
     kind: Option<String>,
     q: Option<String>,
     include_deleted: Option<bool>,
+    /// Documents whose latest revision has these bytes (64 hex digits).
+    sha256: Option<String>,
     /// `wip`, `in_review`, `released` or `obsolete`.
     state: Option<String>,
+    /// `created` (default `-created`, newest first), `updated`, `title`,
+    /// `size` or `type`; a leading `-` reverses the order.
+    sort: Option<String>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-/// A project's documents, newest first, in pages.
+/// A project's documents in pages (newest first unless `sort` says), with
+/// the total over all pages.
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
     params(("slug" = String, Path), ListQuery),
     responses((status = 200, body = DocumentList), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
@@ -151,6 +159,10 @@ pub async fn list(
         Some(raw) => Some(FileKind::parse(raw).map_err(|e| Error::Invalid(e.to_string()))?),
         None => None,
     };
+    let order = match query.sort.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => Order::parse(raw)?,
+        None => Order::default(),
+    };
     let filter = ListFilter {
         tag: query.tag.filter(|t| !t.is_empty()),
         kind,
@@ -158,12 +170,26 @@ pub async fn list(
             .q
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty()),
+        sha256: query
+            .sha256
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                Sha256::parse(&s.to_ascii_lowercase()).map_err(|_| {
+                    Error::Invalid(format!("sha256 {s:?} is not 64 hexadecimal digits"))
+                })
+            })
+            .transpose()?,
         include_deleted: query.include_deleted.unwrap_or(false),
         state: parse_state(query.state.as_deref())?,
-        after: query.cursor.as_deref().map(Cursor::parse).transpose()?,
+        order,
+        after: query
+            .cursor
+            .as_deref()
+            .map(|c| Cursor::parse(c, order))
+            .transpose()?,
         limit,
     };
-    let (rows, next) = queries::list(state.pool(), &membership, &user.id, &filter).await?;
+    let (rows, next, total) = queries::list(state.pool(), &membership, &user.id, &filter).await?;
     let items = rows
         .iter()
         .map(|row| DocumentView::new(&membership.project.slug, row))
@@ -171,6 +197,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(DocumentList {
         items,
         next_cursor: next.map(|c| c.encode()),
+        total,
     }))
 }
 

@@ -2,6 +2,7 @@
 //! membership (the first check of every project path), the document list
 //! and views, and the fields users type.
 pub mod fields;
+pub mod order;
 pub mod projects;
 pub mod queries;
 pub mod view;

@@ -12,6 +12,7 @@ mod auth;
 mod bridge;
 mod conformance;
 mod diffs;
+mod document_list;
 mod documents;
 mod event_store;
 mod events_cli;

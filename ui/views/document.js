@@ -1,6 +1,6 @@
 import { api, download, follow, token } from "../api.js";
 import { bytes, h, mount, toast, when } from "../dom.js";
-import { RANK, renderAll, renderEach } from "../registry.js";
+import { RANK, parts, renderAll, renderEach } from "../registry.js";
 import { thumbnail } from "./documents.js";
 import { sendFile } from "./upload.js";
 
@@ -10,20 +10,54 @@ export async function documentPage(main, slug, id) {
   const base = `/projects/${encodeURIComponent(slug)}/documents/${encodeURIComponent(id)}`;
   const me = token.claims()?.sub;
   let stop = () => {};
+  let viewer = null;
+  let form = null;
   await render();
   stop = follow(slug, null, (event) => {
     if (event.document_id !== id) return;
     if (event.actor !== me) toast(`${event.actor} changed this document (${event.event.replace("document.", "")})`);
     render().catch(() => {});
   }, () => render().catch(() => {}));
-  return () => stop();
+  return () => {
+    stop();
+    viewer?.node?.dispose?.();
+  };
+
+  // The new-revision form survives redraws at the same revision, so a file
+  // chosen while a live event redraws the page stays chosen.
+  function revisionForm(ctx) {
+    if (form?.revision !== ctx.doc.revision) form = { revision: ctx.doc.revision, node: newRevision(ctx) };
+    return form.node;
+  }
+
+  // The viewer of the latest revision, kept while the revision stays.
+  async function show(ctx) {
+    const { doc } = ctx;
+    if (viewer?.revision === doc.revision) return viewer.node;
+    try {
+      viewer?.node?.dispose?.();
+    } catch (error) {
+      console.error("closing the viewer failed", error);
+    }
+    let node = null;
+    const part = parts("document.viewers").find((p) => p.accepts(doc));
+    try {
+      node = part ? await part.render(ctx) : null;
+    } catch (error) {
+      console.error(`viewer ${part.id} failed`, error);
+      node = h("div", {}, h("p", { class: "notice" }, `This ${doc.type.toUpperCase()} file cannot be shown here (${error.message}); its preview:`), thumbnail(slug, doc, 512, "preview"));
+    }
+    node ??= thumbnail(slug, doc, 512, "preview");
+    viewer = { revision: doc.revision, node };
+    return node;
+  }
 
   async function render() {
     const [doc, mine] = await Promise.all([api("GET", base), api("GET", `${base}/permissions`)]);
     document.title = `${doc.title} · Stockage`;
     const level = RANK[mine.permission] ?? 0;
     const ctx = { slug, base, doc, level, me, refresh: render };
-    const preview = thumbnail(slug, doc, 512, "preview");
+    const preview = await show(ctx);
     const extra = (await renderAll("document.details", ctx)).flat();
     const meta = h("dl", { class: "meta" },
       item("File", doc.filename), item("Type", doc.type.toUpperCase()), item("Size", bytes(doc.size)),
@@ -38,11 +72,12 @@ export async function documentPage(main, slug, id) {
     const actions = h("div", { class: "row", id: "document-actions" },
       h("button", { type: "button", onclick: () => download(`${base}/content`, doc.filename) }, "Download"),
       await renderAll("document.actions", ctx),
-      level >= RANK.write ? newRevision(ctx) : null);
+      level >= RANK.write ? revisionForm(ctx) : null);
     mount(main,
       h("p", {}, h("a", { href: "/projects" }, "Projects"), " / ", h("a", { href: `/projects/${encodeURIComponent(slug)}` }, slug), " / ", doc.title),
       h("h1", {}, doc.title, renderEach("document.badges", doc)),
-      h("div", { class: "doc" }, h("div", {}, preview), h("section", { "aria-label": "Details" }, meta, actions)),
+      h("section", { class: "document-view", "aria-label": "Viewer" }, preview),
+      h("section", { class: "doc", "aria-label": "Details" }, meta, actions),
       await renderAll("document.sections", ctx));
   }
 }
