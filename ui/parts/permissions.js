@@ -1,8 +1,17 @@
 import { api } from "../api.js";
 import { h, mount } from "../dom.js";
 
-const PERMISSIONS = ["none", "read", "write", "admin"];
+const PERMISSIONS = ["read", "write", "admin", "none"];
+const PERMISSION_WORDS = { none: "no access (denied)", read: "can read", write: "can read and change", admin: "can manage (admin)" };
 const ROLES = ["viewer", "editor", "admin", "owner"];
+
+// "user:vera" → "vera (viewer)", "role:editor" → "everyone with the editor role".
+function principalWords(principal, members) {
+  const [kind, who] = principal.split(":");
+  if (kind === "role") return `everyone with the ${who} role`;
+  const member = members.find((m) => m.user_id === who);
+  return member ? `${who} (${member.role})` : `${who} (not a member)`;
+}
 
 import { RANK, register } from "../registry.js";
 
@@ -30,17 +39,20 @@ async function permissionsSection({ slug, base }) {
   };
   const draw = () => mount(list, entries.length
     ? h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Who"), h("th", { scope: "col" }, "Permission"), h("th", { scope: "col" }, ""))),
-        h("tbody", {}, entries.map((e, i) => h("tr", {}, h("td", {}, e.principal), h("td", {}, e.permission === "none" ? "none (denied)" : e.permission),
-          h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Remove the entry for ${e.principal}`, onclick: () => save(entries.filter((_, j) => j !== i)) }, "Remove"))))))
-    : h("p", { class: "muted" }, "No entries: project roles decide (viewer read, editor write, admin and owner admin)."));
+        h("tbody", {}, entries.map((e, i) => h("tr", {}, h("td", {}, principalWords(e.principal, members)), h("td", {}, PERMISSION_WORDS[e.permission] || e.permission),
+          h("td", {}, h("button", { type: "button", class: "secondary", "aria-label": `Remove the entry for ${principalWords(e.principal, members)}`, onclick: () => save(entries.filter((_, j) => j !== i)) }, "Remove"))))))
+    : h("p", { class: "muted" }, "No rules: project roles decide (viewers read, editors read and change, admins and owners manage)."));
   draw();
 
   const kind = h("select", { id: "acl-kind" }, h("option", { value: "user" }, "Member"), h("option", { value: "role" }, "Role"));
-  const who = h("select", { id: "acl-who" });
-  const fill = () => mount(who, (kind.value === "user" ? members.map((m) => m.user_id) : ROLES).map((v) => h("option", { value: v }, v)));
+  const who = h("select", { id: "acl-who", required: true });
+  // Nobody is preselected: a rule is for someone the admin picked.
+  const fill = () => mount(who, h("option", { value: "" }, "Choose…"), kind.value === "user"
+    ? members.map((m) => h("option", { value: m.user_id }, `${m.user_id} (${m.role})`))
+    : ROLES.map((r) => h("option", { value: r }, `everyone with the ${r} role`)));
   kind.addEventListener("change", fill);
   fill();
-  const permission = h("select", { id: "acl-permission" }, PERMISSIONS.map((p) => h("option", { value: p }, p)));
+  const permission = h("select", { id: "acl-permission" }, PERMISSIONS.map((p) => h("option", { value: p }, PERMISSION_WORDS[p])));
   const add = h("form", { class: "row", onsubmit: (e) => {
       e.preventDefault();
       const principal = `${kind.value}:${who.value}`;
@@ -51,10 +63,11 @@ async function permissionsSection({ slug, base }) {
     h("div", { class: "field" }, h("label", { for: "acl-permission" }, "Permission"), permission),
     h("button", { type: "submit" }, "Set"));
 
-  const member = h("select", { id: "explain-user" }, members.map((m) => h("option", { value: m.user_id }, `${m.user_id} (${m.role})`)));
+  const member = h("select", { id: "explain-user" }, h("option", { value: "" }, "Choose…"), members.map((m) => h("option", { value: m.user_id }, `${m.user_id} (${m.role})`)));
   const answer = h("p", { id: "explain-answer", "aria-live": "polite" });
   const explain = h("form", { class: "row", onsubmit: async (e) => {
       e.preventDefault();
+      if (!member.value) return;
       const result = await api("GET", `${base}/permissions?user=${encodeURIComponent(member.value)}`);
       answer.replaceChildren(h("strong", {}, result.permission), ` — because ${result.because}`);
     } },
