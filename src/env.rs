@@ -56,3 +56,18 @@ pub fn flag(name: &str) -> bool {
 pub fn unless_zero(name: &str) -> bool {
     var(name).is_none_or(|v| v != "0")
 }
+
+/// A duration as people write it (`90s`, `15m`, `8h`, `7d`, `1h 30m`;
+/// a bare number is seconds), parsed by `humantime`; zero is refused.
+pub fn duration(raw: &str) -> Result<std::time::Duration, String> {
+    let raw = raw.trim();
+    let parsed = match raw.parse::<u64>() {
+        Ok(seconds) => std::time::Duration::from_secs(seconds),
+        Err(_) => humantime::parse_duration(raw)
+            .map_err(|e| format!("{raw:?} is not a duration like 90s, 15m, 8h or 7d: {e}"))?,
+    };
+    if parsed.is_zero() {
+        return Err(format!("{raw:?}: a duration must be more than zero"));
+    }
+    Ok(parsed)
+}

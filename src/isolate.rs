@@ -33,6 +33,24 @@ pub enum ChildFailure {
     Stopped(String),
 }
 
+/// Counts a running child process in `stockage_child_processes{kind}`
+/// until dropped, whichever way the run ends.
+struct Running(metrics::Gauge);
+
+impl Running {
+    fn count(kind: &str) -> Self {
+        let gauge = metrics::gauge!("stockage_child_processes", "kind" => kind.to_owned());
+        gauge.increment(1.0);
+        Running(gauge)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.decrement(1.0);
+    }
+}
+
 /// Runs `command` (this program in a child mode, named `what` in
 /// messages) with `bytes` on its stdin, and returns what it printed on
 /// stdout (at most `max_output` bytes), killing it past `budget.time`.
@@ -52,6 +70,7 @@ pub async fn run_child(
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| ChildFailure::Stopped(format!("the {what} could not start: {e}")))?;
+    let _running = Running::count(what);
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
     let run = async {

@@ -32,8 +32,11 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
             metadata.insert(name.into(), json!(value));
         }
     }
-    let text = pdf_extract::extract_text_from_mem(bytes)
-        .map_err(|e| malformed(format!("no text could be extracted: {e}")))?;
+    // Page by page, with a blank line between pages: joined as one string
+    // the last word of a page fused with the next page's first word.
+    let text = pdf_extract::extract_text_from_mem_by_pages(bytes)
+        .map_err(|e| malformed(format!("no text could be extracted: {e}")))?
+        .join("\n\n");
     Ok(Extracted { text, metadata })
 }
 

@@ -15,6 +15,15 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 #[test]
+fn pdf_pages_are_separated_so_words_at_their_edges_stay_words() {
+    let found = extract(FileKind::Pdf, &fixture("two_pages.pdf")).unwrap();
+    let words: Vec<&str> = found.text.split_whitespace().collect();
+    assert!(words.contains(&"zeta37"), "{:?}", found.text);
+    assert!(words.contains(&"sheet"), "{:?}", found.text);
+    assert!(!found.text.contains("zeta37sheet"), "{:?}", found.text);
+}
+
+#[test]
 fn pdf_text_info_and_pages() {
     let found = extract(FileKind::Pdf, &fixture("blueprint.pdf")).unwrap();
     assert!(found.text.contains("cantilever") && found.text.contains("flangebolt"));

@@ -74,6 +74,13 @@ pub async fn stored_checkpoint(pool: &PgPool, name: &str) -> Result<Option<i64>,
         .await
 }
 
+/// Every consumer's checkpoint, by name.
+pub async fn checkpoints(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT name, position FROM projector_checkpoints ORDER BY name")
+        .fetch_all(pool)
+        .await
+}
+
 async fn save_checkpoint(
     conn: &mut PgConnection,
     name: &str,

@@ -43,12 +43,18 @@ pub async fn lock(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<LockRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
     let doc = state
         .document(&user, &path.0, &path.1, Need::Write, "lock")
         .await?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    // The body is optional; when sent it must be the JSON object above.
+    let body: LockRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        LockRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::Invalid(format!("the lock request is not valid JSON: {e}")))?
+    };
     let ttl = locks::parse_ttl(body.ttl.as_deref())?;
     let note = locks::parse_note(body.note.as_deref())?;
     let (view, created) = locks::lock(&state.store, &doc, ttl, note, meta(&user, &req)).await?;

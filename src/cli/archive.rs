@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use super::out::report;
 use crate::audit::archive;
 use crate::db;
 use crate::settings::Settings;
@@ -15,12 +16,18 @@ pub struct ExportArgs {
     /// Also include every blob the log references.
     #[arg(long)]
     with_blobs: bool,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
     /// The archive to read.
     file: PathBuf,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
@@ -33,13 +40,20 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let summary = archive::export(&pool, blobs.as_ref(), std::io::BufWriter::new(file)).await?;
-    println!(
+    let value = serde_json::json!({
+        "events": summary.events,
+        "blobs": summary.blobs,
+        "file": args.out.display().to_string(),
+        "end_hash": summary.end_hash.to_string(),
+    });
+    let sentence = format!(
         "exported {} events and {} blobs to {}; chain ends at {}",
         summary.events,
         summary.blobs,
         args.out.display(),
         summary.end_hash
     );
+    report(args.json, value, sentence)?;
     Ok(())
 }
 
@@ -56,9 +70,15 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()>
                 args.file.display()
             )
         })?;
-    println!(
+    let value = serde_json::json!({
+        "events": summary.events,
+        "blobs": summary.blobs,
+        "end_hash": summary.end_hash.to_string(),
+    });
+    let sentence = format!(
         "imported {} events and {} blobs; chain verified up to {}",
         summary.events, summary.blobs, summary.end_hash
     );
+    report(args.json, value, sentence)?;
     Ok(())
 }

@@ -13,15 +13,26 @@ pub enum Command {
         /// Only objects older than this are removed (e.g. 30m, 1h, 2d).
         #[arg(long, default_value = "1h", value_parser = parse_ttl)]
         grace: Duration,
+        /// Print the outcome as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
-    let Command::Gc { grace } = command;
+    let Command::Gc { grace, json } = command;
     let pool = db::connect(settings.database_url.expose()).await?;
     let blobs = BlobStore::open(&settings.storage)?;
     let report = gc::collect(&pool, &blobs, grace).await?;
-    println!(
+    let value = serde_json::json!({
+        "scanned": report.scanned,
+        "removed_uploads": report.removed_uploads,
+        "removed_blobs": report.removed_blobs,
+        "removed_previews": report.removed_previews,
+        "kept_young": report.kept_young,
+        "grace_seconds": grace.as_secs(),
+    });
+    let sentence = format!(
         "scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",
         report.scanned,
         report.removed_uploads,
@@ -30,5 +41,6 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
         report.kept_young,
         grace
     );
+    super::out::report(json, value, sentence)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use super::out::out;
 use crate::db;
 use crate::settings::Settings;
 use stockage_store::NOTIFY_CHANNEL;
@@ -23,9 +24,10 @@ pub struct Args {
     /// Only events caused by this user.
     #[arg(long)]
     actor: Option<String>,
-    /// Only events of this type, e.g. DocumentAdded.
-    #[arg(long = "type")]
-    event_type: Option<String>,
+    /// Only events of this type: as the API names it (`document.added`,
+    /// `document.updated`, ...) or as stored (`DocumentAdded`).
+    #[arg(long = "type", value_name = "TYPE", value_parser = event_type)]
+    event_type: Option<StoredTypes>,
     /// From this position (a number) or time (RFC 3339), inclusive.
     #[arg(long)]
     since: Option<String>,
@@ -39,6 +41,30 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 }
+
+/// The stored types `--type` stands for; an unknown name is refused with
+/// the list of known ones (clap exits 2).
+fn event_type(name: &str) -> Result<StoredTypes, String> {
+    let types = crate::live::stored_types(name);
+    if types.is_empty() {
+        let mut known: Vec<&str> = crate::live::KINDS.iter().map(|(_, kind)| *kind).collect();
+        known.dedup();
+        return Err(format!(
+            "unknown event type; one of: {}, or a stored name ({})",
+            known.join(", "),
+            crate::live::KINDS
+                .iter()
+                .map(|(stored, _)| *stored)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(StoredTypes(types))
+}
+
+/// The stored event types one `--type` name stands for.
+#[derive(Clone)]
+struct StoredTypes(Vec<&'static str>);
 
 /// A position or an RFC 3339 time.
 enum Bound {
@@ -60,7 +86,12 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let mut filter = Filter {
         stream_id: args.document,
         actor: args.actor.clone(),
-        event_type: args.event_type.clone(),
+        event_types: args
+            .event_type
+            .iter()
+            .flat_map(|types| &types.0)
+            .map(|t| t.to_string())
+            .collect(),
         ..Filter::default()
     };
     if let Some(slug) = &args.project {
@@ -91,16 +122,20 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         None
     };
     if !args.json {
-        println!(
+        out!(
             "{:>10}  {:<27}  {:<24}  {:<36}  {:<16}  data",
-            "position", "recorded_at", "type", "stream", "actor"
-        );
+            "position",
+            "recorded_at",
+            "type",
+            "stream",
+            "actor"
+        )?;
     }
     let mut after = 0;
     loop {
         let page = log::read_filtered(&mut *pool.acquire().await?, &filter, after, 1_000).await?;
         for event in &page {
-            print(event, args.json);
+            print(event, args.json)?;
         }
         if let Some(last) = page.last() {
             after = last.position;
@@ -114,7 +149,7 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     }
 }
 
-fn print(event: &RecordedEvent, json: bool) {
+fn print(event: &RecordedEvent, json: bool) -> std::io::Result<()> {
     let recorded_at = event.recorded_at.format(&Rfc3339).unwrap_or_default();
     if json {
         let line = serde_json::json!({
@@ -129,9 +164,9 @@ fn print(event: &RecordedEvent, json: bool) {
             "data": event.payload,
             "hash": hex::encode(event.hash),
         });
-        println!("{line}");
+        out!("{line}")
     } else {
-        println!(
+        out!(
             "{:>10}  {:<27}  {:<24}  {:<36}  {:<16}  {}",
             event.position,
             recorded_at,
@@ -139,6 +174,6 @@ fn print(event: &RecordedEvent, json: bool) {
             event.stream_id,
             event.actor,
             event.payload
-        );
+        )
     }
 }

@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -6,6 +5,7 @@ use stockage_events::FileKind;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::out::report;
 use crate::db;
 use crate::search::index::{isolate, rebuild, worker};
 use crate::settings::Settings;
@@ -19,6 +19,9 @@ pub enum Command {
         /// Only this project.
         #[arg(long)]
         project: Option<String>,
+        /// Print the outcome as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Set a project's text search configuration (e.g. english, french,
     /// simple); `simple` always applies too.
@@ -26,6 +29,9 @@ pub enum Command {
         #[arg(long)]
         project: String,
         language: String,
+        /// Print the outcome as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Extract one file read from stdin and print the outcome as JSON
     /// (what the server runs in a child process, within a memory limit).
@@ -50,7 +56,11 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
     match command {
         Command::Extract { .. } => unreachable!("handled before the settings are read"),
-        Command::Language { project, language } => {
+        Command::Language {
+            project,
+            language,
+            json,
+        } => {
             let id = project_id(&pool, &project).await?;
             let valid: Option<String> =
                 sqlx::query_scalar("SELECT cfgname::text FROM pg_ts_config WHERE cfgname = $1")
@@ -61,13 +71,15 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
                 bail!("{language:?} is not a text search configuration of this database");
             }
             let changed = rebuild::set_language(&pool, id, &language).await?;
-            println!(
-                "project {project} now searches with {language}; {} documents re-weighed",
-                changed
+            let value =
+                serde_json::json!({"project": project, "language": language, "documents": changed});
+            let sentence = format!(
+                "project {project} now searches with {language}; {changed} documents re-weighed"
             );
+            report(json, value, sentence)?;
             Ok(())
         }
-        Command::Rebuild { project } => {
+        Command::Rebuild { project, json } => {
             let id = match &project {
                 Some(slug) => Some(project_id(&pool, slug).await?),
                 None => None,
@@ -77,22 +89,23 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
             let (stop, stopped) = watch::channel(false);
             worker::spawn(pool.clone(), blobs, settings.index.clone(), stopped);
             let started = Instant::now();
+            let progress = super::progress::bar(total, "documents");
             loop {
                 let pending = rebuild::pending(&pool, id).await?;
-                let done = total.saturating_sub(pending as u64);
-                progress(done, total, started.elapsed());
+                progress.set_position(total.saturating_sub(pending as u64));
                 if pending == 0 {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             let _ = stop.send(true);
-            eprintln!();
+            progress.finish_and_clear();
             let failed = rebuild::failed(&pool, id).await?;
-            println!(
-                "re-extracted {total} documents in {:.1?} ({failed} failed)",
-                started.elapsed()
-            );
+            let elapsed = started.elapsed();
+            let value = serde_json::json!({"documents": total, "failed": failed, "seconds": elapsed.as_secs_f64()});
+            let sentence =
+                format!("re-extracted {total} documents in {elapsed:.1?} ({failed} failed)");
+            report(json, value, sentence)?;
             Ok(())
         }
     }
@@ -104,15 +117,4 @@ async fn project_id(pool: &sqlx::PgPool, slug: &str) -> anyhow::Result<Uuid> {
         .fetch_optional(pool)
         .await?
         .with_context(|| format!("no project {slug:?}"))
-}
-
-fn progress(done: u64, total: u64, elapsed: Duration) {
-    const WIDTH: u64 = 30;
-    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
-    let bar: String = (0..WIDTH)
-        .map(|i| if i < filled { '#' } else { '-' })
-        .collect();
-    let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
-    eprint!("\r[{bar}] {done}/{total} documents ({rate:.0}/s)");
-    let _ = std::io::stderr().flush();
 }

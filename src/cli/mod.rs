@@ -3,7 +3,9 @@ mod archive;
 mod blobs;
 mod events;
 mod index;
+mod out;
 mod preview;
+mod progress;
 mod projections;
 mod replay;
 mod retention;
@@ -22,10 +24,27 @@ use crate::telemetry;
     version,
     about = "Secure, versioned, event-sourced document store"
 )]
+#[command(after_long_help = ENVIRONMENT)]
 struct Cli {
+    /// The PostgreSQL database (created and migrated if missing).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
+
+/// Every setting is an environment variable; `--help` names them.
+const ENVIRONMENT: &str = "\
+Environment (the README's Configuration table says more):
+  DATABASE_URL            PostgreSQL (default postgres://127.0.0.1:5432/stockage)
+  STOCKAGE_BIND           address the server listens on (default 127.0.0.1:8080)
+  STOCKAGE_DATA_DIR       data directory (default ./data)
+  STOCKAGE_JWT_SECRET     HS256 secret of bearer tokens (default: generated into the data directory)
+  STOCKAGE_MAX_UPLOAD_MB  upload cap (default 150)
+  STOCKAGE_BLOB_BACKEND   local (default) or s3, with STOCKAGE_S3_ENDPOINT, _BUCKET, _REGION, _PREFIX
+                          and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+  STOCKAGE_INDEX_*, STOCKAGE_PREVIEW_*, STOCKAGE_WS_QUEUE  workers and budgets
+  STOCKAGE_LOG_JSON=1     JSON log lines;  RUST_LOG  log filter (default info)";
 
 #[derive(Subcommand)]
 enum Command {
@@ -72,7 +91,13 @@ enum Command {
 }
 
 pub fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    match run(Cli::parse()) {
+        Err(error) if out::reader_left(&error) => Ok(()),
+        result => result,
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     if let Command::Index {
         command:
             index::Command::Extract {
@@ -87,7 +112,10 @@ pub fn main() -> anyhow::Result<()> {
     if let Command::Preview { command } = &cli.command {
         return preview::run(command);
     }
-    let settings = Settings::from_env()?;
+    let mut settings = Settings::from_env()?;
+    if let Some(url) = cli.database_url {
+        settings.database_url = crate::env::Secret::new(url);
+    }
     telemetry::init_logging(settings.log_json);
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {

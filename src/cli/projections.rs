@@ -1,9 +1,9 @@
-use std::io::Write;
 use std::time::Instant;
 
 use anyhow::bail;
 use stockage_projections::{inline_projectors, rebuild};
 
+use super::out::report;
 use crate::db;
 use crate::settings::Settings;
 
@@ -17,11 +17,14 @@ pub enum Command {
         /// Replace the live tables with the rebuilt ones.
         #[arg(long)]
         swap: bool,
+        /// Print the outcome as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
-    let Command::Rebuild { names, swap } = command;
+    let Command::Rebuild { names, swap, json } = command;
     let all = inline_projectors();
     let known: Vec<&str> = all.iter().map(|p| p.name()).collect();
     if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
@@ -37,13 +40,13 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
         time::OffsetDateTime::now_utc().unix_timestamp()
     );
     let started = Instant::now();
+    let progress = super::progress::bar(0, "events");
     let last = rebuild::rebuild(&pool, &projectors, &schema, |done, total| {
-        let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        eprint!("\rreplayed {done}/{total} events ({rate:.0} events/s)");
-        let _ = std::io::stderr().flush();
+        progress.set_length(total.try_into().unwrap_or_default());
+        progress.set_position(done.try_into().unwrap_or_default());
     })
     .await;
-    eprintln!();
+    progress.finish_and_clear();
     let last = match last {
         Ok(last) => last,
         Err(error) => {
@@ -51,22 +54,39 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
             bail!("rebuild failed: {error}");
         }
     };
-    let rate = last as f64 / started.elapsed().as_secs_f64().max(1e-3);
-    println!(
-        "rebuilt read models from {last} events in {:.2?} ({rate:.0} events/s)",
-        started.elapsed()
-    );
+    let elapsed = started.elapsed();
+    let rate = last as f64 / elapsed.as_secs_f64().max(1e-3);
+    let rebuilt =
+        format!("rebuilt read models from {last} events in {elapsed:.2?} ({rate:.0} events/s)");
+    let mut value = serde_json::json!({
+        "events": last,
+        "seconds": elapsed.as_secs_f64(),
+        "projectors": projectors.iter().map(|p| p.name()).collect::<Vec<_>>(),
+    });
     if swap {
         rebuild::swap(&pool, &projectors, &schema, last).await?;
-        println!("swapped the rebuilt tables in");
+        value["swapped"] = true.into();
+        report(
+            json,
+            value,
+            format!("{rebuilt}\nswapped the rebuilt tables in"),
+        )?;
         return Ok(());
     }
     let differing = rebuild::differences(&pool, &projectors, &schema).await?;
     rebuild::discard(&pool, &schema).await?;
+    value["differing"] = differing.clone().into();
     if differing.is_empty() {
-        println!("live read models match the log");
+        report(
+            json,
+            value,
+            format!("{rebuilt}\nlive read models match the log"),
+        )?;
         Ok(())
     } else {
+        if json {
+            report(json, value, "")?;
+        }
         bail!(
             "live read models differ from the log in: {}",
             differing.join(", ")

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use super::out::out;
 use crate::audit::replay::{ProjectState, fold};
 use crate::db;
 use crate::error::rfc3339;
@@ -15,14 +16,15 @@ pub struct Args {
     /// The project, by slug.
     #[arg(long)]
     project: String,
-    /// The moment: a position or an RFC 3339 time (inclusive).
-    #[arg(long)]
+    /// The moment: a position or an RFC 3339 time (inclusive); default:
+    /// now, the whole log.
+    #[arg(long, value_name = "POSITION|TIME", default_value = "now")]
     at: String,
-    /// Only this document.
-    #[arg(long)]
+    /// Only this document (its id, a UUID).
+    #[arg(long, value_name = "DOCUMENT_ID")]
     document: Option<Uuid>,
-    /// Who could read this document at that moment, and why.
-    #[arg(long)]
+    /// Who could read this document (its id, a UUID) at that moment, and why.
+    #[arg(long, value_name = "DOCUMENT_ID")]
     who_could_read: Option<Uuid>,
     /// Machine-readable output.
     #[arg(long)]
@@ -40,7 +42,9 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         project_id: Some(project_id),
         ..Filter::default()
     };
-    if let Ok(position) = args.at.parse::<i64>() {
+    if args.at == "now" {
+        // Everything recorded so far.
+    } else if let Ok(position) = args.at.parse::<i64>() {
         filter.until_position = Some(position);
     } else {
         let time = OffsetDateTime::parse(&args.at, &Rfc3339).with_context(|| {
@@ -72,9 +76,9 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let report = report(&state, &args, moment)?;
     if args.json {
-        println!("{report}");
+        out!("{report}")?;
     } else {
-        print_human(&report);
+        print_human(&report)?;
     }
     Ok(())
 }
@@ -136,20 +140,22 @@ fn report(state: &ProjectState, args: &Args, moment: OffsetDateTime) -> anyhow::
     Ok(report)
 }
 
-fn print_human(report: &Value) {
-    println!(
+fn print_human(report: &Value) -> std::io::Result<()> {
+    out!(
         "project {} at {} (events up to position {})",
-        report["project"], report["at"], report["last_position"]
-    );
-    println!("\nmembers:");
+        report["project"],
+        report["at"],
+        report["last_position"]
+    )?;
+    out!("\nmembers:")?;
     for m in report["members"].as_array().into_iter().flatten() {
-        println!(
+        out!(
             "  {:<24} {}",
             m["user"].as_str().unwrap_or(""),
             m["role"].as_str().unwrap_or("")
-        );
+        )?;
     }
-    println!("\ndocuments:");
+    out!("\ndocuments:")?;
     for d in report["documents"].as_array().into_iter().flatten() {
         let lock = match d["lock"].as_object() {
             Some(lock) => format!(
@@ -159,7 +165,7 @@ fn print_human(report: &Value) {
             ),
             None => String::new(),
         };
-        println!(
+        out!(
             "  {}  rev {}  {}{}  {}  {}{}{}  tags {}  acl {}",
             d["id"].as_str().unwrap_or(""),
             d["revision"],
@@ -178,18 +184,19 @@ fn print_human(report: &Value) {
             },
             d["tags"],
             d["acl"]
-        );
+        )?;
     }
     if let Some(who) = report.get("who_could_read") {
-        println!("\nwho could read {}:", who["document"]);
+        out!("\nwho could read {}:", who["document"])?;
         for r in who["readers"].as_array().into_iter().flatten() {
-            println!(
+            out!(
                 "  {:<24} {:<8} {:<6} because {}",
                 r["user"].as_str().unwrap_or(""),
                 r["role"].as_str().unwrap_or(""),
                 r["permission"].as_str().unwrap_or(""),
                 r["because"].as_str().unwrap_or("")
-            );
+            )?;
         }
     }
+    Ok(())
 }

@@ -1,5 +1,4 @@
-use std::io::Write;
-
+use super::out::out;
 use crate::audit::verify;
 use crate::db;
 use crate::settings::Settings;
@@ -26,22 +25,15 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     } else {
         None
     };
-    let quiet = args.json;
+    let progress = super::progress::spinner("verified up to position");
     let result = verify::verify(&pool, args.from, store.as_ref(), |position| {
-        if !quiet {
-            eprint!("\rverified up to position {position}");
-            let _ = std::io::stderr().flush();
-        }
+        progress.set_position(position.try_into().unwrap_or_default());
     })
     .await;
-    if !quiet {
-        eprintln!();
-    }
+    progress.finish_and_clear();
     match result {
-        Ok(report) if args.json => {
-            println!("{}", serde_json::json!({"ok": true, "report": report}))
-        }
-        Ok(report) => println!(
+        Ok(report) if args.json => out!("{}", serde_json::json!({"ok": true, "report": report}))?,
+        Ok(report) => out!(
             "log intact: {} events up to position {}, head hash {}{}",
             report.events,
             report.last_position,
@@ -51,13 +43,13 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
             } else {
                 String::new()
             }
-        ),
+        )?,
         Err(problem) => {
             if args.json {
-                println!(
+                out!(
                     "{}",
                     serde_json::json!({"ok": false, "position": problem.position(), "problem": problem.to_string()})
-                );
+                )?;
             }
             anyhow::bail!("log verification failed: {problem}");
         }

@@ -97,23 +97,7 @@ pub(crate) fn unix_now() -> u64 {
 
 /// Parses durations such as `90s`, `15m`, `1h`, `7d`.
 pub fn parse_ttl(raw: &str) -> Result<Duration, String> {
-    let raw = raw.trim();
-    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
-    let (digits, unit) = raw.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a duration like 90s, 15m, 1h or 7d"))?;
-    let seconds = match unit {
-        "s" | "" => n,
-        "m" => n * 60,
-        "h" => n * 3_600,
-        "d" => n * 86_400,
-        _ => return Err(format!("{raw:?}: unit must be s, m, h or d")),
-    };
-    if seconds == 0 {
-        return Err("a token's lifetime must be more than zero".into());
-    }
-    Ok(Duration::from_secs(seconds))
+    crate::env::duration(raw)
 }
 
 #[cfg(test)]
@@ -126,6 +110,7 @@ mod tests {
         assert_eq!(parse_ttl("15m"), Ok(Duration::from_secs(900)));
         assert_eq!(parse_ttl("2d"), Ok(Duration::from_secs(172_800)));
         assert_eq!(parse_ttl("30"), Ok(Duration::from_secs(30)));
-        assert!(parse_ttl("0s").is_err() && parse_ttl("1y").is_err() && parse_ttl("h").is_err());
+        assert_eq!(parse_ttl("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_ttl("0s").is_err() && parse_ttl("1y2").is_err() && parse_ttl("h").is_err());
     }
 }

@@ -117,33 +117,55 @@ fn is_document(event: &Event) -> bool {
     )
 }
 
-/// What clients are told happened. A revision restore is a new revision,
-/// so it is an update; `document.restored` undoes a delete.
+/// What clients are told happened, per stored event type. A revision
+/// restore is a new revision, so it is an update; `document.restored`
+/// undoes a delete. Every stored type has a row (tested).
+pub const KINDS: &[(&str, &str)] = &[
+    ("ProjectCreated", "project.created"),
+    ("MemberAdded", "member.added"),
+    ("MemberRoleChanged", "member.changed"),
+    ("MemberRemoved", "member.removed"),
+    ("DocumentAdded", "document.added"),
+    ("RevisionAdded", "document.updated"),
+    ("RevisionRestored", "document.updated"),
+    ("RevisionLabeled", "document.updated"),
+    ("DocumentMetadataChanged", "document.updated"),
+    ("DocumentDeleted", "document.removed"),
+    ("DocumentUndeleted", "document.restored"),
+    ("AclEntryGranted", "document.acl_changed"),
+    ("AclEntryRevoked", "document.acl_changed"),
+    ("DocumentLocked", "document.locked"),
+    ("DocumentUnlocked", "document.unlocked"),
+    ("DocumentStateChanged", "document.state_changed"),
+    ("RevisionPurged", "revision.purged"),
+    ("DocumentPurged", "document.purged"),
+    ("RetentionPolicySet", "project.retention_changed"),
+    ("LegalHoldSet", "project.hold_changed"),
+    ("QuotaSet", "project.quota_changed"),
+    ("TokenCreated", "token.created"),
+    ("TokenRevoked", "token.revoked"),
+];
+
 pub fn kind(event: &Event) -> &'static str {
-    match event {
-        Event::ProjectCreated { .. } => "project.created",
-        Event::MemberAdded { .. } => "member.added",
-        Event::MemberRoleChanged { .. } => "member.changed",
-        Event::MemberRemoved { .. } => "member.removed",
-        Event::DocumentAdded { .. } => "document.added",
-        Event::RevisionAdded { .. }
-        | Event::RevisionRestored { .. }
-        | Event::RevisionLabeled { .. }
-        | Event::DocumentMetadataChanged { .. } => "document.updated",
-        Event::DocumentDeleted {} => "document.removed",
-        Event::DocumentUndeleted {} => "document.restored",
-        Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. } => "document.acl_changed",
-        Event::TokenCreated { .. } => "token.created",
-        Event::TokenRevoked {} => "token.revoked",
-        Event::RevisionPurged { .. } => "revision.purged",
-        Event::DocumentPurged { .. } => "document.purged",
-        Event::RetentionPolicySet { .. } => "project.retention_changed",
-        Event::LegalHoldSet { .. } => "project.hold_changed",
-        Event::QuotaSet { .. } => "project.quota_changed",
-        Event::DocumentLocked { .. } => "document.locked",
-        Event::DocumentUnlocked { .. } => "document.unlocked",
-        Event::DocumentStateChanged { .. } => "document.state_changed",
-    }
+    kind_of(event.event_type()).unwrap_or("unknown")
+}
+
+/// The client-facing kind of a stored event type.
+pub fn kind_of(event_type: &str) -> Option<&'static str> {
+    KINDS
+        .iter()
+        .find(|(stored, _)| *stored == event_type)
+        .map(|(_, kind)| *kind)
+}
+
+/// The stored types a name stands for: a stored type itself
+/// (`DocumentAdded`) or a client-facing kind (`document.updated`: four).
+pub fn stored_types(name: &str) -> Vec<&'static str> {
+    KINDS
+        .iter()
+        .filter(|(stored, kind)| *stored == name || *kind == name)
+        .map(|(stored, _)| *stored)
+        .collect()
 }
 
 fn revision(event: &Event) -> Option<u32> {
@@ -154,5 +176,38 @@ fn revision(event: &Event) -> Option<u32> {
         | Event::RevisionLabeled { revision, .. }
         | Event::RevisionPurged { revision, .. } => Some(*revision),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stockage_events::Event;
+
+    use super::{KINDS, kind_of, stored_types};
+
+    #[test]
+    fn every_stored_type_has_exactly_one_kind() {
+        for stored in Event::TYPES {
+            assert!(
+                kind_of(stored).is_some(),
+                "{stored} has no client-facing kind"
+            );
+            let rows = KINDS.iter().filter(|(s, _)| *s == stored).count();
+            assert_eq!(rows, 1, "{stored}");
+        }
+        for (stored, _) in KINDS {
+            assert!(
+                Event::TYPES.contains(stored),
+                "{stored} is not a stored type"
+            );
+        }
+    }
+
+    #[test]
+    fn a_kind_stands_for_every_type_it_covers() {
+        assert_eq!(stored_types("document.added"), ["DocumentAdded"]);
+        assert_eq!(stored_types("DocumentAdded"), ["DocumentAdded"]);
+        assert_eq!(stored_types("document.updated").len(), 4);
+        assert!(stored_types("Bogus").is_empty());
     }
 }

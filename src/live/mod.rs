@@ -7,6 +7,7 @@
 //! the broadcast, deduplicating by position.
 mod feed;
 mod message;
+pub use message::{KINDS, stored_types};
 mod session;
 mod tailer;
 mod viewer;

@@ -50,6 +50,7 @@ pub async fn receive_stream<E: std::fmt::Display>(
                 return Err(too_large(max_bytes));
             }
             sniffer.feed(&chunk);
+            metrics::counter!("stockage_upload_bytes_total").increment(chunk.len() as u64);
             upload.write(chunk).await?;
         }
         Ok(sniffer.finish()?)

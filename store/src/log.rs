@@ -115,7 +115,8 @@ pub struct Filter {
     pub project_id: Option<Uuid>,
     pub stream_id: Option<Uuid>,
     pub actor: Option<String>,
-    pub event_type: Option<String>,
+    /// Any of these stored types (`DocumentAdded`, ...); empty: all.
+    pub event_types: Vec<String>,
     pub since_position: Option<i64>,
     pub until_position: Option<i64>,
     pub since_time: Option<OffsetDateTime>,
@@ -136,7 +137,7 @@ pub async fn read_filtered(
            AND ($4::uuid IS NULL OR project_id = $4)
            AND ($5::uuid IS NULL OR stream_id = $5)
            AND ($6::text IS NULL OR actor = $6)
-           AND ($7::text IS NULL OR event_type = $7)
+           AND (cardinality($7::text[]) = 0 OR event_type = ANY($7))
            AND ($8::timestamptz IS NULL OR recorded_at >= $8)
            AND ($9::timestamptz IS NULL OR recorded_at <= $9)
          ORDER BY position LIMIT $10"
@@ -148,7 +149,7 @@ pub async fn read_filtered(
         .bind(filter.project_id)
         .bind(filter.stream_id)
         .bind(&filter.actor)
-        .bind(&filter.event_type)
+        .bind(&filter.event_types)
         .bind(filter.since_time)
         .bind(filter.until_time)
         .bind(limit)

@@ -194,3 +194,45 @@ async fn json_logs_hold_json_lines_only(pool: PgPool) {
         }
     }
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn metrics_carry_help_units_and_the_operators_gauges(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.create_project("metered").await;
+    app.upload("metered", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
+        .await;
+    let metrics = app.get("/metrics", ADMIN).await.text().await.unwrap();
+    for name in [
+        "stockage_http_requests_total",
+        "stockage_upload_bytes_total",
+        "stockage_ws_clients",
+        "stockage_db_pool_connections",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_cpu_seconds_total",
+    ] {
+        assert!(
+            metrics.contains(&format!("# HELP {name} ")),
+            "{name} has no HELP line:\n{metrics}"
+        );
+    }
+    let sample = |prefix: &str| {
+        metrics
+            .lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} sample:\n{metrics}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert!(sample("stockage_upload_bytes_total") >= fixture("blueprint.pdf").len() as f64);
+    assert!(sample("process_resident_memory_bytes") > 1e6);
+    assert!(sample("stockage_db_pool_connections{state=\"in_use\"}") >= 0.0);
+    // The search and preview projectors keep checkpoints: each has a lag.
+    assert!(
+        metrics.contains("stockage_projector_lag_events{projector="),
+        "no projector lag:\n{metrics}"
+    );
+}

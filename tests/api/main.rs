@@ -10,6 +10,7 @@ mod access_tokens;
 mod archive;
 mod auth;
 mod bridge;
+mod cli_conformance;
 mod conformance;
 mod diffs;
 mod document_list;
