@@ -84,6 +84,7 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,
+            share_throttle: Default::default(),
             quota: crate::retention::quota::Quota {
                 default_bytes: settings.retention.default_quota_bytes,
             },

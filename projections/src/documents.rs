@@ -141,6 +141,10 @@ impl Projector for DocumentsProjector {
             | Event::MemberRemoved { .. }
             | Event::TokenCreated { .. }
             | Event::TokenRevoked {}
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. }
             | Event::RevisionPurged { .. }
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }

@@ -13,6 +13,7 @@ pub mod rebuild;
 mod retention;
 mod revisions;
 pub mod runner;
+mod shares;
 mod workflow;
 
 pub use access_tokens::AccessTokensProjector;
@@ -21,6 +22,7 @@ pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
+pub use shares::SharesProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 pub use workflow::WorkflowProjector;
 
@@ -31,6 +33,7 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(SharesProjector),
         Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
         Box::new(AccessTokensProjector),

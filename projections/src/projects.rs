@@ -66,6 +66,10 @@ impl Projector for ProjectsProjector {
             | Event::AclEntryRevoked { .. }
             | Event::TokenCreated { .. }
             | Event::TokenRevoked {}
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. }
             | Event::RevisionPurged { .. }
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }

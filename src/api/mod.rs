@@ -12,9 +12,11 @@ pub mod openapi;
 mod ops;
 mod previews;
 mod projects;
+mod public;
 mod retention;
 mod revisions;
 mod search;
+mod shares;
 mod signin;
 mod tokens;
 mod ui;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
+    /// Failed share-link passwords per link (this node's count).
+    pub share_throttle: crate::shares::Throttle,
     /// Purges, the retention scheduler's interval and the blob grace period.
     pub retention: crate::retention::RetentionConfig,
     /// The storage quota check of every upload path.
@@ -120,10 +124,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(search::routes)
                 .configure(live::routes)
                 .configure(tokens::routes)
+                .configure(shares::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
         .configure(signin::routes)
         .configure(ui::routes)
+        .configure(public::routes)
         .default_service(web::to(ops::no_route));
 }
 

@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acl, documents, live, locks, ops, previews, projects, retention, revisions, search, tokens,
+    acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
+    shares, tokens,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +26,8 @@ use super::{
         search::everywhere, search::in_project,
         live::list, live::subscribe,
         tokens::create, tokens::list, tokens::revoke, tokens::me,
+        shares::create, shares::list, shares::revoke,
+        public::show, public::download,
         retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
         retention::usage, retention::patch_project,
     ),

@@ -12,7 +12,9 @@ pub struct EventItem {
     /// `document.added`, `document.updated`, `document.removed`,
     /// `document.restored`, `document.acl_changed`, `document.locked`,
     /// `document.unlocked`, `document.state_changed`, `member.added`,
-    /// `member.changed`, `member.removed` or `project.created`.
+    /// `member.changed`, `member.removed`, `project.created`,
+    /// `project.sharing_changed`, `share.created`, `share.revoked` or
+    /// `share.downloaded`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub stream_id: Uuid,
@@ -43,7 +45,9 @@ pub struct LiveEvent {
 impl LiveEvent {
     pub fn from_recorded(recorded: &RecordedEvent) -> Result<Self, stockage_events::DecodeError> {
         let event = recorded.event()?;
-        let document_id = is_document(&event).then_some(recorded.stream_id);
+        let document_id = event
+            .about_document()
+            .or_else(|| is_document(&event).then_some(recorded.stream_id));
         let item = EventItem {
             position: recorded.position,
             kind: kind(&event),
@@ -111,6 +115,7 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
             | Event::RetentionPolicySet { .. }
             | Event::LegalHoldSet { .. }
             | Event::QuotaSet { .. }
@@ -144,6 +149,10 @@ pub const KINDS: &[(&str, &str)] = &[
     ("QuotaSet", "project.quota_changed"),
     ("TokenCreated", "token.created"),
     ("TokenRevoked", "token.revoked"),
+    ("ProjectSharingChanged", "project.sharing_changed"),
+    ("ShareCreated", "share.created"),
+    ("ShareRevoked", "share.revoked"),
+    ("ShareDownloaded", "share.downloaded"),
 ];
 
 pub fn kind(event: &Event) -> &'static str {
@@ -175,6 +184,8 @@ fn revision(event: &Event) -> Option<u32> {
         | Event::RevisionRestored { revision, .. }
         | Event::RevisionLabeled { revision, .. }
         | Event::RevisionPurged { revision, .. } => Some(*revision),
+        Event::ShareDownloaded { revision, .. } => Some(*revision),
+        Event::ShareCreated { revision, .. } => *revision,
         _ => None,
     }
 }

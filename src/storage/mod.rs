@@ -53,6 +53,8 @@ pub struct BlobStore {
     /// The directory of the local backend: its unfinished multipart files
     /// (`key#n`) are invisible to `list`, so gc looks for them here.
     local_dir: Option<std::path::PathBuf>,
+    /// The S3 backend signs URLs that let a client fetch a blob directly.
+    signer: Option<Arc<object_store::aws::AmazonS3>>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -90,6 +92,7 @@ impl BlobStore {
             inner,
             root: Path::from(root),
             local_dir: None,
+            signer: None,
         }
     }
 
@@ -122,7 +125,11 @@ impl BlobStore {
                         .with_endpoint(endpoint)
                         .with_allow_http(endpoint.starts_with("http://"));
                 }
-                Ok(Self::new(Arc::new(builder.build()?), prefix))
+                let s3 = Arc::new(builder.build()?);
+                Ok(Self {
+                    signer: Some(s3.clone()),
+                    ..Self::new(s3, prefix)
+                })
             }
         }
     }
@@ -175,6 +182,30 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => Err(BlobError::Missing(sha.clone())),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A URL valid for `ttl` that fetches the blob straight from the
+    /// object store, answered with this name and type; `None` on backends
+    /// that cannot sign (the local one: stream it instead).
+    pub async fn presigned_get(
+        &self,
+        sha: &Sha256,
+        ttl: Duration,
+        disposition: &str,
+        content_type: &str,
+    ) -> Result<Option<String>, BlobError> {
+        use object_store::signer::{Method, SignedUrlOptions, Signer};
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let options = SignedUrlOptions::default().with_query([
+            ("response-content-disposition", disposition),
+            ("response-content-type", content_type),
+        ]);
+        let url = signer
+            .signed_url_opts(Method::GET, &self.blob_path(sha), ttl, &options)
+            .await?;
+        Ok(Some(url.to_string()))
     }
 
     fn preview_path(&self, source: &Sha256, name: &str) -> Path {

@@ -57,7 +57,8 @@ impl Upload {
     /// [`Staged::read`]) before it is given its address.
     pub async fn stage(mut self) -> Result<Staged, BlobError> {
         if let Err(error) = self.writer.shutdown().await {
-            let _ = self.writer.abort().await;
+            // A writer that began shutting down cannot be aborted (the
+            // object_store panics); its parts are gc's to collect.
             let _ = self.store.delete_key(self.temp.as_ref()).await;
             return Err(BlobError::Store(object_store::Error::Generic {
                 store: "upload",

@@ -114,6 +114,9 @@ pub const APPEND_LOCK: i64 = 0x5354_4f43_4b41_4745; // "STOCKAGE"
 pub struct Filter {
     pub project_id: Option<Uuid>,
     pub stream_id: Option<Uuid>,
+    /// The document's own stream, and events about it in other streams
+    /// (a share link's creation, revocation and downloads).
+    pub document_id: Option<Uuid>,
     pub actor: Option<String>,
     /// Any of these stored types (`DocumentAdded`, ...); empty: all.
     pub event_types: Vec<String>,
@@ -140,6 +143,7 @@ pub async fn read_filtered(
            AND (cardinality($7::text[]) = 0 OR event_type = ANY($7))
            AND ($8::timestamptz IS NULL OR recorded_at >= $8)
            AND ($9::timestamptz IS NULL OR recorded_at <= $9)
+           AND ($11::uuid IS NULL OR stream_id = $11 OR payload ->> 'document_id' = $11::text)
          ORDER BY position LIMIT $10"
     );
     let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -153,6 +157,7 @@ pub async fn read_filtered(
         .bind(filter.since_time)
         .bind(filter.until_time)
         .bind(limit)
+        .bind(filter.document_id)
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(RecordedEvent::from).collect())

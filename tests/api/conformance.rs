@@ -201,7 +201,16 @@ async fn metrics_carry_help_units_and_the_operators_gauges(pool: PgPool) {
     app.create_project("metered").await;
     app.upload("metered", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
         .await;
-    let metrics = app.get("/metrics", ADMIN).await.text().await.unwrap();
+    // The search and preview projectors write their checkpoints
+    // asynchronously after the upload: scrape until they have (at most 10 s).
+    let mut metrics = String::new();
+    for _ in 0..100 {
+        metrics = app.get("/metrics", ADMIN).await.text().await.unwrap();
+        if metrics.contains("stockage_projector_lag_events{projector=") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     for name in [
         "stockage_http_requests_total",
         "stockage_upload_bytes_total",

@@ -34,6 +34,7 @@ mod revisions;
 mod search;
 mod sessions;
 mod settings;
+mod shares;
 mod slow_files;
 mod storage;
 mod ui;

@@ -232,6 +232,10 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         | Event::MemberRemoved { .. }
         | Event::TokenCreated { .. }
         | Event::TokenRevoked {}
+        | Event::ProjectSharingChanged { .. }
+        | Event::ShareCreated { .. }
+        | Event::ShareRevoked { .. }
+        | Event::ShareDownloaded { .. }
         | Event::RetentionPolicySet { .. }
         | Event::LegalHoldSet { .. }
         | Event::QuotaSet { .. } => {}

@@ -148,7 +148,11 @@ impl Projector for SearchProjector {
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
             | Event::TokenCreated { .. }
-            | Event::TokenRevoked {} => {}
+            | Event::TokenRevoked {}
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. } => {}
         }
         Ok(())
     }
