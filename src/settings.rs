@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::env::{Secret, flag, positive, var};
-use crate::identity::AuthConfig;
+use crate::identity::{AuthConfig, OidcConfig};
 use crate::preview::PreviewConfig;
 use crate::search::index::IndexConfig;
 use crate::storage::StorageConfig;
@@ -22,8 +22,11 @@ pub struct Settings {
     pub bind: String,
     /// `STOCKAGE_LOG_JSON=1`: JSON log lines instead of text.
     pub log_json: bool,
-    /// `STOCKAGE_JWT_SECRET`: bearer tokens.
+    /// `STOCKAGE_JWT_*`: bearer tokens.
     pub auth: AuthConfig,
+    /// `STOCKAGE_OIDC_*`, `STOCKAGE_SESSION_TTL`, `STOCKAGE_PUBLIC_URL`:
+    /// sign-in for people; off unless configured.
+    pub oidc: Option<OidcConfig>,
     /// `STOCKAGE_DATA_DIR`, `STOCKAGE_BLOB_BACKEND`, `STOCKAGE_S3_*`,
     /// `STOCKAGE_MAX_UPLOAD_MB`: blobs and the upload cap.
     pub storage: StorageConfig,
@@ -57,6 +60,7 @@ impl Settings {
             bind: var("STOCKAGE_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             log_json: flag("STOCKAGE_LOG_JSON"),
             auth: AuthConfig::from_env(&storage.data_dir)?,
+            oidc: OidcConfig::from_env()?,
             storage,
             index,
             previews,
@@ -78,9 +82,8 @@ impl Settings {
             database_url: Secret::new(DEFAULT_DATABASE_URL.into()),
             bind: "127.0.0.1:0".into(),
             log_json: false,
-            auth: AuthConfig {
-                jwt_secret: Secret::new(jwt_secret.into()),
-            },
+            auth: AuthConfig::with_secret(jwt_secret),
+            oidc: None,
             storage: StorageConfig::local(data_dir),
             index: IndexConfig::new(program.clone()),
             diffs: DiffConfig::new(program),

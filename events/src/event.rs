@@ -186,6 +186,44 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quota_mb: Option<u64>,
     },
+    /// A personal access token was made; the stream is the token's. Carries
+    /// the SHA-256 of the token (a verifier of 256 random bits, from which
+    /// the token cannot be recovered), never the token itself.
+    TokenCreated {
+        owner: UserId,
+        name: String,
+        scope: TokenScope,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<ProjectSlug>,
+        /// The owner could create projects when the token was made.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "time::serde::rfc3339::option"
+        )]
+        expires_at: Option<time::OffsetDateTime>,
+        token_sha256: Sha256,
+    },
+    TokenRevoked {},
+}
+
+/// What a personal access token may do: `read` is refused every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,7 +242,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 25] = [
+    pub const TYPES: [&'static str; 27] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -230,6 +268,8 @@ impl Event {
         "RetentionPolicySet",
         "LegalHoldSet",
         "QuotaSet",
+        "TokenCreated",
+        "TokenRevoked",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -259,6 +299,8 @@ impl Event {
             Event::RetentionPolicySet { .. } => "RetentionPolicySet",
             Event::LegalHoldSet { .. } => "LegalHoldSet",
             Event::QuotaSet { .. } => "QuotaSet",
+            Event::TokenCreated { .. } => "TokenCreated",
+            Event::TokenRevoked {} => "TokenRevoked",
         }
     }
 

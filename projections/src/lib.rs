@@ -4,6 +4,7 @@
 //! `stockage-store` crate's; this crate only reads it.
 #![forbid(unsafe_code)]
 
+mod access_tokens;
 mod acl;
 mod documents;
 mod documents_page;
@@ -15,6 +16,7 @@ pub mod runner;
 mod shares;
 mod workflow;
 
+pub use access_tokens::AccessTokensProjector;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
@@ -34,5 +36,6 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(SharesProjector),
         Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
+        Box::new(AccessTokensProjector),
     ]
 }

@@ -64,6 +64,8 @@ impl Projector for ProjectsProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {}
             | Event::ProjectSharingChanged { .. }
             | Event::ShareCreated { .. }
             | Event::ShareRevoked { .. }

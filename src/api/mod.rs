@@ -17,6 +17,8 @@ mod retention;
 mod revisions;
 mod search;
 mod shares;
+mod signin;
+mod tokens;
 mod ui;
 
 use actix_web::{HttpRequest, web};
@@ -28,7 +30,7 @@ pub use error::Problem;
 use stockage_store::EventStore;
 
 use crate::error::Error;
-use crate::identity::{AuthUser, Keys};
+use crate::identity::{AuthUser, Identity};
 use crate::permissions::gate::{self, DocumentAccess, Need};
 use crate::storage::BlobStore;
 
@@ -39,7 +41,9 @@ pub struct AppState {
     pub diffs: crate::versions::diff::Differ,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
-    pub keys: Keys,
+    pub identity: Identity,
+    /// OpenID Connect sign-in, when configured.
+    pub oidc: Option<crate::identity::oidc::Oidc>,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
@@ -119,9 +123,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(previews::routes)
                 .configure(search::routes)
                 .configure(live::routes)
+                .configure(tokens::routes)
                 .configure(shares::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
+        .configure(signin::routes)
         .configure(ui::routes)
         .configure(public::routes)
         .default_service(web::to(ops::no_route));

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
-    shares,
+    shares, tokens,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use super::{
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        tokens::create, tokens::list, tokens::revoke, tokens::me,
         shares::create, shares::list, shares::revoke,
         public::show, public::download,
         retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,

@@ -75,6 +75,8 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
         | Event::AclEntryRevoked { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {}
         | Event::ShareCreated { .. }
         | Event::ShareRevoked { .. }
         | Event::ShareDownloaded { .. }

@@ -176,6 +176,8 @@ pub const KINDS: &[(&str, &str)] = &[
     ("RetentionPolicySet", "project.retention_changed"),
     ("LegalHoldSet", "project.hold_changed"),
     ("QuotaSet", "project.quota_changed"),
+    ("TokenCreated", "token.created"),
+    ("TokenRevoked", "token.revoked"),
     ("ProjectSharingChanged", "project.sharing_changed"),
     ("ShareCreated", "share.created"),
     ("ShareRevoked", "share.revoked"),

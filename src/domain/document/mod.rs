@@ -230,6 +230,8 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
         | Event::MemberRemoved { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {}
         | Event::ProjectSharingChanged { .. }
         | Event::ShareCreated { .. }
         | Event::ShareRevoked { .. }

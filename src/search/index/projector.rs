@@ -147,6 +147,8 @@ impl Projector for SearchProjector {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {}
             | Event::ProjectSharingChanged { .. }
             | Event::ShareCreated { .. }
             | Event::ShareRevoked { .. }
