@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-/// Files that are not served: the shell is answered on page routes, notes
-/// are for developers.
+/// Files that are not served: the shell and the share page are answered on
+/// page routes, notes are for developers.
 fn skipped(relative: &str) -> bool {
     relative == "index.html"
+        || relative == "share.html"
         || relative.ends_with(".md")
         || relative.split('/').any(|part| part.starts_with('.'))
 }

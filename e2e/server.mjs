@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, "..");
 const binary = process.env.STOCKAGE_BIN || join(root, "target/debug/stockage");
 const secret = "e2e-secret-e2e-secret-e2e-secret";
 
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const base = (process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres").replace(/\/[^/]*$/, "");
   const database = `stockage_e2e_${process.pid}_${Date.now()}`;
   const dataDir = mkdtempSync(join(tmpdir(), "stockage-e2e-"));
@@ -21,6 +21,7 @@ export async function startServer() {
     STOCKAGE_DATA_DIR: dataDir,
     STOCKAGE_JWT_SECRET: secret,
     RUST_LOG: "warn",
+    ...extraEnv,
   };
   const child = spawn(binary, ["serve"], { env, stdio: ["ignore", "ignore", "pipe"] });
   const lines = createInterface({ input: child.stderr });

@@ -30,11 +30,44 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
         .connect_with(options)
         .await
         .context("cannot connect to the database")?;
+    if !schema_is_current(&pool).await {
+        MIGRATOR.run(&pool).await.context(
+            "cannot run database migrations (a runtime role without DDL rights \
+             needs the owner role to run `stockage migrate` first)",
+        )?;
+    }
+    Ok(pool)
+}
+
+/// Runs every pending migration: for the owner role of a least-privilege
+/// setup, whose runtime role cannot (see the README).
+pub async fn migrate(url: &str) -> anyhow::Result<()> {
+    let pool = connect(url).await?;
     MIGRATOR
         .run(&pool)
         .await
         .context("cannot run database migrations")?;
-    Ok(pool)
+    Ok(())
+}
+
+/// Whether every migration this program knows is applied, with the same
+/// checksum: then the server starts without DDL rights (a runtime role
+/// that may only read `_sqlx_migrations`).
+async fn schema_is_current(pool: &PgPool) -> bool {
+    let applied: Result<Vec<(i64, Vec<u8>)>, sqlx::Error> = sqlx::query_as(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await;
+    let Ok(applied) = applied else {
+        return false;
+    };
+    let known: Vec<(i64, Vec<u8>)> = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| (m.version, m.checksum.to_vec()))
+        .collect();
+    applied == known
 }
 
 /// A URL without a user name connects as `PGUSER`, or else as `postgres`,

@@ -94,6 +94,7 @@ impl From<DomainError> for Error {
             DomainError::AlreadyExists(m) | DomainError::Conflict(m) => Error::Conflict(m),
             DomainError::Forbidden(m) => Error::Forbidden(m),
             DomainError::WrongType(m) => Error::UnsupportedType(m),
+            DomainError::Exhausted(m) => Error::Gone(m),
             DomainError::Gone(m) => Error::Gone(m),
             DomainError::Invalid(m) => Error::Invalid(m),
             DomainError::Stale { current, .. } => Error::Stale {

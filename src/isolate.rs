@@ -66,26 +66,32 @@ pub async fn run_child(
         .env("RUST_LOG", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| ChildFailure::Stopped(format!("the {what} could not start: {e}")))?;
     let _running = Running::count(what);
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
     let run = async {
         let feed = async {
             // A child that stops reading (it failed early) is not an error here.
             let _ = stdin.write_all(&bytes).await;
             drop(stdin);
         };
-        let mut output = Vec::new();
+        let (mut output, mut said) = (Vec::new(), Vec::new());
         let mut limited = stdout.take(max_output);
-        let (_, read) = tokio::join!(feed, limited.read_to_end(&mut output));
-        read.map(|_| output)
+        let mut complaint = stderr.take(MAX_STDERR);
+        let (_, read, _) = tokio::join!(
+            feed,
+            limited.read_to_end(&mut output),
+            complaint.read_to_end(&mut said)
+        );
+        read.map(|_| (output, said))
     };
-    let output = match tokio::time::timeout(budget.time, run).await {
-        Ok(Ok(output)) => output,
+    let (output, said) = match tokio::time::timeout(budget.time, run).await {
+        Ok(Ok(read)) => read,
         Ok(Err(e)) => return Err(ChildFailure::Stopped(format!("reading the {what}: {e}"))),
         Err(_) => {
             let _ = child.kill().await;
@@ -100,10 +106,77 @@ pub async fn run_child(
         }
     };
     if !status.success() || output.is_empty() {
-        return Err(ChildFailure::Stopped(format!(
-            "the {what} stopped ({status}): over its memory budget of {} MB or crashed",
-            budget.memory_bytes / 1_000_000
+        return Err(ChildFailure::Stopped(why_stopped(
+            what,
+            &status,
+            &String::from_utf8_lossy(&said),
+            budget.memory_bytes,
         )));
     }
     Ok(output)
+}
+
+/// What a child wrote on stderr is kept up to this many bytes, to say why
+/// it stopped.
+const MAX_STDERR: u64 = 4096;
+
+/// A truthful reason for a child that gave no answer: the allocator's own
+/// message when memory ran out, else the exit status and the first line the
+/// child wrote (a panic, a refused argument).
+fn why_stopped(
+    what: &str,
+    status: &std::process::ExitStatus,
+    said: &str,
+    memory_bytes: u64,
+) -> String {
+    let mb = memory_bytes / 1_000_000;
+    if said.contains("memory allocation of") {
+        return format!("the {what} ran out of its memory budget of {mb} MB");
+    }
+    let first = said
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("");
+    let shown: String = first
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    match (status.success(), shown.is_empty()) {
+        (true, _) => format!("the {what} gave no answer"),
+        (false, true) => {
+            format!("the {what} stopped ({status}) without saying why (memory budget {mb} MB)")
+        }
+        (false, false) => format!("the {what} stopped ({status}): {shown} (memory budget {mb} MB)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+
+    use super::*;
+
+    #[test]
+    fn reasons_say_what_the_child_said() {
+        let abort = std::process::ExitStatus::from_raw(6);
+        let oom = why_stopped(
+            "differ",
+            &abort,
+            "memory allocation of 4000000000 bytes failed\n",
+            512_000_000,
+        );
+        assert_eq!(oom, "the differ ran out of its memory budget of 512 MB");
+        let refused = why_stopped(
+            "extractor",
+            &std::process::ExitStatus::from_raw(2 << 8),
+            "error: unexpected argument '-x' found\n\nUsage: ...",
+            512_000_000,
+        );
+        assert!(
+            refused.contains("unexpected argument '-x'") && !refused.contains("ran out"),
+            "{refused}"
+        );
+    }
 }

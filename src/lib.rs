@@ -21,6 +21,7 @@ pub mod permissions;
 pub mod preview;
 pub mod retention;
 pub mod search;
+pub mod shares;
 pub mod storage;
 pub mod uploads;
 pub mod versions;

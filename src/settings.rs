@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 
 use crate::env::{Secret, flag, positive, var};
-use crate::identity::AuthConfig;
+use crate::identity::{AuthConfig, OidcConfig};
 use crate::preview::PreviewConfig;
 use crate::search::index::IndexConfig;
 use crate::storage::StorageConfig;
+use crate::versions::diff::DiffConfig;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://127.0.0.1:5432/stockage";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -21,8 +22,11 @@ pub struct Settings {
     pub bind: String,
     /// `STOCKAGE_LOG_JSON=1`: JSON log lines instead of text.
     pub log_json: bool,
-    /// `STOCKAGE_JWT_SECRET`: bearer tokens.
+    /// `STOCKAGE_JWT_*`: bearer tokens.
     pub auth: AuthConfig,
+    /// `STOCKAGE_OIDC_*`, `STOCKAGE_SESSION_TTL`, `STOCKAGE_PUBLIC_URL`:
+    /// sign-in for people; off unless configured.
+    pub oidc: Option<OidcConfig>,
     /// `STOCKAGE_DATA_DIR`, `STOCKAGE_BLOB_BACKEND`, `STOCKAGE_S3_*`,
     /// `STOCKAGE_MAX_UPLOAD_MB`: blobs and the upload cap.
     pub storage: StorageConfig,
@@ -30,6 +34,8 @@ pub struct Settings {
     pub index: IndexConfig,
     /// `STOCKAGE_PREVIEW_*`: the thumbnail worker and renderer budgets.
     pub previews: PreviewConfig,
+    /// `STOCKAGE_DIFF_*`: how many diffs at once, and each one's budget.
+    pub diffs: DiffConfig,
     /// `STOCKAGE_WS_QUEUE`: frames queued per WebSocket client before it
     /// counts as too slow and gets `resync` (default 1024).
     pub live: crate::live::Limits,
@@ -48,6 +54,7 @@ impl Settings {
         let storage = StorageConfig::from_env()?;
         let index = IndexConfig::from_env()?;
         let previews = PreviewConfig::from_env(index.isolation.clone())?;
+        let diffs = DiffConfig::from_env(index.isolation.clone())?;
         Ok(Self {
             database_url: Secret::new(
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -55,9 +62,11 @@ impl Settings {
             bind: var("STOCKAGE_BIND").unwrap_or_else(|| DEFAULT_BIND.into()),
             log_json: flag("STOCKAGE_LOG_JSON"),
             auth: AuthConfig::from_env(&storage.data_dir)?,
+            oidc: OidcConfig::from_env()?,
             storage,
             index,
             previews,
+            diffs,
             live: live_limits()?,
             uploads: crate::uploads::UploadsConfig::from_env()?,
             retention: crate::retention::RetentionConfig::from_env()?,
@@ -76,11 +85,11 @@ impl Settings {
             database_url: Secret::new(DEFAULT_DATABASE_URL.into()),
             bind: "127.0.0.1:0".into(),
             log_json: false,
-            auth: AuthConfig {
-                jwt_secret: Secret::new(jwt_secret.into()),
-            },
+            auth: AuthConfig::with_secret(jwt_secret),
+            oidc: None,
             storage: StorageConfig::local(data_dir),
-            index: IndexConfig::new(program),
+            index: IndexConfig::new(program.clone()),
+            diffs: DiffConfig::new(program),
             previews: PreviewConfig::default(),
             live: crate::live::Limits::default(),
             uploads: crate::uploads::UploadsConfig::default(),

@@ -13,7 +13,7 @@ use stockage_store::{EventStore, Projector};
 use tokio::sync::watch;
 
 use crate::api::{self, AppState};
-use crate::identity::Keys;
+use crate::identity::Identity;
 use crate::live::Hub;
 use crate::preview::{self, Previews};
 use crate::search::index::{self, IndexConfig, SearchProjector};
@@ -88,17 +88,20 @@ impl Application {
                 stopping.clone(),
             ));
         }
+        let identity = Identity::new(store.pool().clone(), &settings.auth)?;
         let state = web::Data::new(AppState {
             store,
             blobs,
-            diffs: Default::default(),
+            diffs: crate::versions::diff::Differ::new(settings.diffs.clone()),
             previews,
             max_upload_bytes: settings.storage.max_upload_bytes,
             uploads,
-            keys: Keys::new(&settings.auth.jwt_secret),
+            identity,
+            oidc: settings.oidc.clone().map(crate::identity::oidc::Oidc::new),
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,
+            share_throttle: Default::default(),
             quota: crate::retention::quota::Quota {
                 default_bytes: settings.retention.default_quota_bytes,
             },
@@ -107,6 +110,7 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(api::auth::identify))
                 .wrap(from_fn(api::access::observe))
                 .app_data(state.clone())
                 .configure(api::routes)

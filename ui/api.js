@@ -17,6 +17,33 @@ export const token = {
   },
 };
 
+// A browser signed in through the server's OpenID provider holds an
+// HttpOnly session cookie instead of a token; /api/v1/me says who it is and
+// gives the CSRF token every change must carry.
+export const session = {
+  user: null,
+  csrf: null,
+  async load() {
+    if (token.get()) return null;
+    try {
+      const response = await fetch("/api/v1/me", { credentials: "same-origin" });
+      if (!response.ok) return null;
+      const me = await response.json();
+      if (me.via !== "session") return null;
+      this.user = { sub: me.user, name: me.name, admin: me.admin };
+      this.csrf = me.csrf_token;
+      return this.user;
+    } catch {
+      return null;
+    }
+  },
+  async signOut() {
+    await fetch("/auth/logout", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": this.csrf || "" } });
+    this.user = null;
+    this.csrf = null;
+  },
+};
+
 export class Problem extends Error {
   constructor(status, body) {
     super(body?.detail || body?.title || `HTTP ${status}`);
@@ -41,7 +68,8 @@ async function problem(response) {
 
 function headers(extra = {}) {
   const value = token.get();
-  return value ? { Authorization: `Bearer ${value}`, ...extra } : extra;
+  if (value) return { Authorization: `Bearer ${value}`, ...extra };
+  return session.csrf ? { "X-CSRF-Token": session.csrf, ...extra } : extra;
 }
 
 export async function api(method, path, body, extra = {}) {
@@ -107,7 +135,8 @@ export function follow(slug, after, onEvent, onGap = () => {}) {
   const open = () => {
     if (stopped) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = new URLSearchParams({ access_token: token.get() || "" });
+    // With a session the cookie goes along with the handshake.
+    const query = new URLSearchParams(token.get() ? { access_token: token.get() } : {});
     if (last !== null) query.set("after", String(last));
     else if (socket) onGap();
     socket = new WebSocket(`${scheme}://${location.host}/api/v1/projects/${encodeURIComponent(slug)}/ws?${query}`);

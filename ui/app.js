@@ -1,5 +1,5 @@
 import "./parts.js";
-import { token } from "./api.js";
+import { session, token } from "./api.js";
 import { h, mount, navigate } from "./dom.js";
 import { parts, renderEach } from "./registry.js";
 import { loginPage } from "./views/login.js";
@@ -10,10 +10,17 @@ import { documentPage } from "./views/document.js";
 let leave = null;
 
 function account() {
-  const claims = token.claims();
+  const claims = token.claims() || session.user;
   const nav = document.getElementById("account");
   if (!claims) return mount(nav, h("a", { href: "/login" }, "Sign in"));
-  const signOut = h("button", { class: "link", type: "button", onclick: () => { token.clear(); location.assign("/login"); } }, "Sign out");
+  const signOut = h("button", {
+    class: "link", type: "button", id: "sign-out",
+    onclick: async () => {
+      if (session.user) await session.signOut();
+      token.clear();
+      location.assign("/login");
+    },
+  }, "Sign out");
   mount(nav, h("a", { href: "/projects" }, "Projects"), renderEach("account", { claims }), h("span", {}, `Signed in as ${claims.name || claims.sub}`), signOut);
 }
 
@@ -34,7 +41,7 @@ async function route() {
   if (path === "/login") return loginPage(main);
   const pieces = path.split("/").filter(Boolean).map(decodeURIComponent);
   const own = parts("routes").map((page) => ({ page, params: page.match(path, pieces) })).find((x) => x.params);
-  if (!token.get() && !own?.page.public) return location.assign(`/login?next=${encodeURIComponent(path + location.search)}`);
+  if (!token.get() && !session.user && !own?.page.public) return location.assign(`/login?next=${encodeURIComponent(path + location.search)}`);
   try {
     const found = own || PAGES.map((page) => ({ page, params: page.match(pieces) })).find((x) => x.params);
     if (found) leave = (await found.page.render(main, found.params)) || null;
@@ -54,4 +61,7 @@ document.addEventListener("click", (event) => {
 });
 window.addEventListener("popstate", route);
 window.addEventListener("stockage:navigate", route);
-window.addEventListener("DOMContentLoaded", route);
+window.addEventListener("DOMContentLoaded", async () => {
+  await session.load();
+  route();
+});

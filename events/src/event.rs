@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::content::{FileKind, Sha256};
 use crate::retention::PurgeRule;
@@ -90,6 +91,34 @@ pub enum Event {
     AclEntryRevoked {
         principal: Principal,
     },
+    /// The project now allows (or forbids) share links; forbidding stops
+    /// every existing link until they are allowed again.
+    ProjectSharingChanged {
+        shares_allowed: bool,
+    },
+    /// A public link to `document_id` (its own stream; the creator is the
+    /// actor). `revision: None` follows the latest revision. The token and
+    /// password are never in the log: only whether a password is needed.
+    ShareCreated {
+        document_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<u32>,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_downloads: Option<u32>,
+        password_required: bool,
+    },
+    ShareRevoked {
+        document_id: Uuid,
+    },
+    /// Someone fetched revision `revision` through the link; `client` is
+    /// their network address truncated (IPv4 /24, IPv6 /48).
+    ShareDownloaded {
+        document_id: Uuid,
+        revision: u32,
+        client: String,
+    },
     /// Checked out by `locked_by` until `expires_at`: changes by anyone
     /// else are refused until then or until an unlock. A holder locking
     /// again renews (`renewed`, the first `locked_at` kept).
@@ -157,6 +186,44 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quota_mb: Option<u64>,
     },
+    /// A personal access token was made; the stream is the token's. Carries
+    /// the SHA-256 of the token (a verifier of 256 random bits, from which
+    /// the token cannot be recovered), never the token itself.
+    TokenCreated {
+        owner: UserId,
+        name: String,
+        scope: TokenScope,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        project: Option<ProjectSlug>,
+        /// The owner could create projects when the token was made.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "time::serde::rfc3339::option"
+        )]
+        expires_at: Option<time::OffsetDateTime>,
+        token_sha256: Sha256,
+    },
+    TokenRevoked {},
+}
+
+/// What a personal access token may do: `read` is refused every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    Read,
+    Write,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,7 +242,7 @@ pub enum DecodeError {
 }
 
 impl Event {
-    pub const TYPES: [&'static str; 21] = [
+    pub const TYPES: [&'static str; 27] = [
         "ProjectCreated",
         "MemberAdded",
         "MemberRoleChanged",
@@ -189,6 +256,10 @@ impl Event {
         "DocumentUndeleted",
         "AclEntryGranted",
         "AclEntryRevoked",
+        "ProjectSharingChanged",
+        "ShareCreated",
+        "ShareRevoked",
+        "ShareDownloaded",
         "DocumentLocked",
         "DocumentUnlocked",
         "DocumentStateChanged",
@@ -197,6 +268,8 @@ impl Event {
         "RetentionPolicySet",
         "LegalHoldSet",
         "QuotaSet",
+        "TokenCreated",
+        "TokenRevoked",
     ];
 
     pub fn event_type(&self) -> &'static str {
@@ -214,6 +287,10 @@ impl Event {
             Event::DocumentUndeleted {} => "DocumentUndeleted",
             Event::AclEntryGranted { .. } => "AclEntryGranted",
             Event::AclEntryRevoked { .. } => "AclEntryRevoked",
+            Event::ProjectSharingChanged { .. } => "ProjectSharingChanged",
+            Event::ShareCreated { .. } => "ShareCreated",
+            Event::ShareRevoked { .. } => "ShareRevoked",
+            Event::ShareDownloaded { .. } => "ShareDownloaded",
             Event::DocumentLocked { .. } => "DocumentLocked",
             Event::DocumentUnlocked { .. } => "DocumentUnlocked",
             Event::DocumentStateChanged { .. } => "DocumentStateChanged",
@@ -222,6 +299,8 @@ impl Event {
             Event::RetentionPolicySet { .. } => "RetentionPolicySet",
             Event::LegalHoldSet { .. } => "LegalHoldSet",
             Event::QuotaSet { .. } => "QuotaSet",
+            Event::TokenCreated { .. } => "TokenCreated",
+            Event::TokenRevoked {} => "TokenRevoked",
         }
     }
 
@@ -232,6 +311,17 @@ impl Event {
             other => {
                 unreachable!("an adjacently tagged enum serializes to an object, got {other:?}")
             }
+        }
+    }
+
+    /// The document an event is about when it is not the event's stream
+    /// (share links have streams of their own).
+    pub fn about_document(&self) -> Option<Uuid> {
+        match self {
+            Event::ShareCreated { document_id, .. }
+            | Event::ShareRevoked { document_id }
+            | Event::ShareDownloaded { document_id, .. } => Some(*document_id),
+            _ => None,
         }
     }
 

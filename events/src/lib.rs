@@ -13,6 +13,6 @@ mod types;
 pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, verify_chain};
 pub use content::{FileKind, Sha256};
 pub use envelope::{EventMeta, NewEvent, RecordedEvent};
-pub use event::{DecodeError, Event, SCHEMA_VERSION};
+pub use event::{DecodeError, Event, SCHEMA_VERSION, TokenScope};
 pub use retention::PurgeRule;
 pub use types::{LifecycleState, ParseError, Permission, Principal, ProjectSlug, Role, UserId};

@@ -4,6 +4,7 @@
 //! `stockage-store` crate's; this crate only reads it.
 #![forbid(unsafe_code)]
 
+mod access_tokens;
 mod acl;
 mod documents;
 mod documents_page;
@@ -12,13 +13,16 @@ pub mod rebuild;
 mod retention;
 mod revisions;
 pub mod runner;
+mod shares;
 mod workflow;
 
+pub use access_tokens::AccessTokensProjector;
 pub use acl::AclProjector;
 pub use documents::DocumentsProjector;
 pub use projects::ProjectsProjector;
 pub use retention::RetentionProjector;
 pub use revisions::RevisionsProjector;
+pub use shares::SharesProjector;
 pub use stockage_store::{Kind, ProjectionError, Projector};
 pub use workflow::WorkflowProjector;
 
@@ -29,7 +33,9 @@ pub fn inline_projectors() -> Vec<Box<dyn Projector>> {
         Box::new(DocumentsProjector),
         Box::new(AclProjector),
         Box::new(RevisionsProjector),
+        Box::new(SharesProjector),
         Box::new(RetentionProjector),
         Box::new(WorkflowProjector),
+        Box::new(AccessTokensProjector),
     ]
 }

@@ -64,6 +64,12 @@ impl Projector for ProjectsProjector {
             | Event::RevisionLabeled { .. }
             | Event::AclEntryGranted { .. }
             | Event::AclEntryRevoked { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {}
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. }
             | Event::RevisionPurged { .. }
             | Event::DocumentPurged { .. }
             | Event::RetentionPolicySet { .. }

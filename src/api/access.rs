@@ -61,6 +61,11 @@ fn sane(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
+/// Marks a HEAD request answered by a GET route (a share link does not
+/// count it as a download).
+#[derive(Clone, Copy, Debug)]
+pub struct AnsweringHead;
+
 /// Who made the request, once authenticated; read by the access log.
 #[derive(Clone, Debug)]
 pub struct Caller(pub String);
@@ -77,6 +82,7 @@ pub async fn observe(
     // (Content-Length included) and never the body.
     if method == Method::HEAD {
         req.head_mut().method = Method::GET;
+        req.extensions_mut().insert(AnsweringHead);
     }
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let mut response = next.call(req).await?.map_into_boxed_body();

@@ -56,7 +56,7 @@ fn wanted(range: Option<&str>, size: u64) -> Wanted {
 
 /// `attachment` with an ASCII fallback name and the exact name in
 /// RFC 5987 / 6266 `filename*`.
-fn disposition(filename: &str) -> String {
+pub(crate) fn disposition(filename: &str) -> String {
     let fallback: String = filename
         .chars()
         .map(|c| {

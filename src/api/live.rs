@@ -1,14 +1,20 @@
 //! The project's event stream: over HTTP for clients that poll, over a
 //! WebSocket for clients that want it pushed. Both show only what the
 //! caller may read.
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use stockage_events::Event;
 use stockage_store::log::{self, Filter};
+use time::OffsetDateTime;
+use tokio::sync::broadcast;
 
 use super::AppState;
 use super::auth::{self, AuthUser};
 use crate::documents::projects;
 use crate::error::Error;
+use crate::identity::Via;
 use crate::live::{EventItem, LiveEvent, Viewer, run_session, snapshot};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -81,8 +87,7 @@ pub async fn list(
     let next_after = page.last().map_or(after, |e| e.position);
     let items = LiveEvent::decode_all(&page)
         .into_iter()
-        .filter(|event| viewer.admit(event))
-        .map(|event| event.item.clone())
+        .filter_map(|event| viewer.admit(&event).then(|| viewer.shown(&event).0.clone()))
         .collect();
     Ok(web::Json(EventPage { items, next_after }))
 }
@@ -110,7 +115,7 @@ pub async fn subscribe(
     slug: web::Path<String>,
     query: web::Query<SubscribeQuery>,
 ) -> Result<HttpResponse, Error> {
-    let user = auth::websocket_user(&request)?;
+    let user = auth::websocket_user(&request).await?;
     let project = projects::membership(state.pool(), &slug, &user.id)
         .await?
         .project;
@@ -124,14 +129,16 @@ pub async fn subscribe(
         None => head,
         Some(after) if after > head => {
             return Err(Error::Invalid(format!(
-                "after={after} is past the newest event ({head})"
+                "after={after} is past the newest event"
             )));
         }
         after => position(after)?,
     };
     let (response, session, messages) =
         actix_ws::handle(&request, body).map_err(|e| Error::Invalid(e.to_string()))?;
+    let revocations = state.live.all();
     let feed = state.live.feed(project.id, after);
+    let ends = credential_ends(state.clone().into_inner(), user, revocations);
     actix_web::rt::spawn(run_session(
         session,
         messages,
@@ -139,6 +146,52 @@ pub async fn subscribe(
         viewer,
         state.live_limits,
         state.shutdown.clone(),
+        Box::pin(ends),
     ));
     Ok(response)
+}
+
+/// Resolves when the caller's credential ends: at its expiry, at once when
+/// its access token's revocation passes through this node, or at the next
+/// check after a logout.
+async fn credential_ends(
+    state: Arc<AppState>,
+    user: AuthUser,
+    mut events: broadcast::Receiver<Arc<LiveEvent>>,
+) -> &'static str {
+    let expiry = async {
+        match user.expires_at {
+            Some(at) => {
+                let left = (at - OffsetDateTime::now_utc()).max(time::Duration::ZERO);
+                tokio::time::sleep(left.unsigned_abs()).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let token_id = match &user.via {
+        Via::AccessToken { id, .. } => Some(*id),
+        _ => None,
+    };
+    let revoked = async {
+        let mut recheck = tokio::time::interval(state.live_limits.recheck);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) if matches!(event.event, Event::TokenRevoked {})
+                        && Some(event.item.stream_id) == token_id => return,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+                },
+                _ = recheck.tick() => {
+                    if matches!(state.identity.still_valid(&user).await, Ok(false)) {
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    tokio::select! {
+        () = expiry => "the token has expired",
+        () = revoked => "the credential was revoked or signed out",
+    }
 }

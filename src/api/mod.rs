@@ -12,9 +12,13 @@ pub mod openapi;
 mod ops;
 mod previews;
 mod projects;
+mod public;
 mod retention;
 mod revisions;
 mod search;
+mod shares;
+mod signin;
+mod tokens;
 mod ui;
 mod uploads;
 
@@ -27,7 +31,7 @@ pub use error::Problem;
 use stockage_store::EventStore;
 
 use crate::error::Error;
-use crate::identity::{AuthUser, Keys};
+use crate::identity::{AuthUser, Identity};
 use crate::permissions::gate::{self, DocumentAccess, Need};
 use crate::storage::BlobStore;
 
@@ -35,14 +39,18 @@ use crate::storage::BlobStore;
 pub struct AppState {
     pub store: EventStore,
     pub blobs: BlobStore,
-    pub diffs: crate::versions::diff::Cache,
+    pub diffs: crate::versions::diff::Differ,
     pub previews: crate::preview::Previews,
     pub max_upload_bytes: u64,
     pub uploads: crate::uploads::Uploads,
-    pub keys: Keys,
+    pub identity: Identity,
+    /// OpenID Connect sign-in, when configured.
+    pub oidc: Option<crate::identity::oidc::Oidc>,
     pub metrics: PrometheusHandle,
     pub live: crate::live::Hub,
     pub live_limits: crate::live::Limits,
+    /// Failed share-link passwords per link (this node's count).
+    pub share_throttle: crate::shares::Throttle,
     /// Purges, the retention scheduler's interval and the blob grace period.
     pub retention: crate::retention::RetentionConfig,
     /// The storage quota check of every upload path.
@@ -118,9 +126,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(search::routes)
                 .configure(live::routes)
                 .configure(uploads::routes)
+                .configure(tokens::routes)
+                .configure(shares::routes)
                 .route("/policy", web::get().to(ops::policy)),
         )
+        .configure(signin::routes)
         .configure(ui::routes)
+        .configure(public::routes)
         .default_service(web::to(ops::no_route));
 }
 

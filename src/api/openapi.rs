@@ -6,7 +6,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    acl, documents, live, locks, ops, previews, projects, retention, revisions, search, uploads,
+    acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
+    shares, tokens, uploads,
 };
 
 #[derive(OpenApi)]
@@ -24,6 +25,9 @@ use super::{
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
+        tokens::create, tokens::list, tokens::revoke, tokens::me,
+        shares::create, shares::list, shares::revoke,
+        public::show, public::download,
         uploads::options, uploads::create, uploads::status, uploads::patch, uploads::terminate,
         retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
         retention::usage, retention::patch_project,

@@ -39,7 +39,7 @@ pub struct CreateProject {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
-    items: Vec<T>,
+    pub items: Vec<T>,
 }
 
 const MAX_TITLE: usize = 200;

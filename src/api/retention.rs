@@ -138,10 +138,12 @@ pub async fn put_hold(
     change_settings(&state, &user, &req, &slug, change).await
 }
 
-/// Change the project's quota: `{"quota_mb": N}` in MB (10^6 bytes); null
-/// goes back to the default. Needs owner.
+/// Change project settings: `{"quota_mb": N}` in MB (10^6 bytes), null
+/// for the default (owner); `{"shares_allowed": bool}` allows or forbids
+/// share links (admin or owner). Both are checked before either applies.
 #[utoipa::path(patch, path = "/api/v1/projects/{slug}", tag = "projects", security(("bearer" = [])),
-    params(("slug" = String, Path)), request_body(content = Object, description = "{\"quota_mb\": N | null}"),
+    params(("slug" = String, Path)),
+    request_body(content = Object, description = "{\"quota_mb\": N | null, \"shares_allowed\": bool}"),
     responses((status = 200, body = crate::documents::projects::ProjectView), (status = 400, body = super::Problem),
         (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
 pub async fn patch_project(
@@ -152,23 +154,40 @@ pub async fn patch_project(
     body: web::Json<serde_json::Map<String, Value>>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
-    if let Some(other) = body.keys().find(|k| *k != "quota_mb") {
+    if let Some(other) = body
+        .keys()
+        .find(|k| !["quota_mb", "shares_allowed"].contains(&k.as_str()))
+    {
         return Err(Error::Invalid(format!(
-            "{other:?} cannot be changed here; send {{\"quota_mb\": N}}"
+            "{other:?} cannot be changed here; send {{\"quota_mb\": N}} or {{\"shares_allowed\": bool}}"
         )));
     }
-    let quota = match body.get("quota_mb") {
-        None => {
-            return Err(Error::Invalid(
-                "send {\"quota_mb\": N} (null: the default)".into(),
-            ));
-        }
-        Some(Value::Null) => None,
-        Some(value) => Some(value.as_u64().ok_or_else(|| {
-            Error::Invalid("quota_mb is a whole number of MB (10^6 bytes), or null".into())
-        })?),
+    if body.is_empty() {
+        return Err(Error::Invalid(
+            "send {\"quota_mb\": N} (null: the default) or {\"shares_allowed\": bool}".into(),
+        ));
+    }
+    let sharing = match body.get("shares_allowed") {
+        None => None,
+        Some(value) => Some(
+            value
+                .as_bool()
+                .ok_or_else(|| Error::Invalid("shares_allowed is true or false".into()))?,
+        ),
     };
-    settle(&state, &user, &req, &slug, Change::Quota(quota)).await?;
+    let quota = match body.get("quota_mb") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(value) => Some(Some(value.as_u64().ok_or_else(|| {
+            Error::Invalid("quota_mb is a whole number of MB (10^6 bytes), or null".into())
+        })?)),
+    };
+    if let Some(allowed) = sharing {
+        crate::shares::set_sharing(&state.store, &slug, allowed, meta(&user, &req)).await?;
+    }
+    if let Some(quota) = quota {
+        settle(&state, &user, &req, &slug, Change::Quota(quota)).await?;
+    }
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     Ok(HttpResponse::Ok().json(membership.project))
 }

@@ -17,7 +17,7 @@ use crate::storage::receive;
 use crate::versions::add;
 use crate::versions::diff::{self, Comparison, Side, pixels};
 use crate::versions::revisions::{self, RevisionView};
-use stockage_events::{Event, RecordedEvent, Sha256};
+use stockage_events::{Event, FileKind, RecordedEvent, Sha256};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -313,7 +313,7 @@ async fn load(state: &AppState, side: &mut Side) -> Result<(), Error> {
 /// `format=png` a highlight image) for images of equal size.
 #[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/diff", tag = "revisions",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), DiffQuery),
-    responses((status = 200, body = DiffView), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = DiffView), (status = 400, body = super::Problem), (status = 404, body = super::Problem), (status = 422, body = super::Problem), (status = 503, body = super::Problem)))]
 pub async fn diff(
     user: AuthUser,
     state: web::Data<AppState>,
@@ -344,50 +344,49 @@ pub async fn diff(
         side(&state, &doc, from).await?,
         side(&state, &doc, to).await?,
     );
-    let key = (before.sha256.clone(), after.sha256.clone());
-    let cached = if png { None } else { state.diffs.get(&key) };
-    // Blobs are read only when the answer is not already known.
-    if cached.is_none() {
-        load(&state, &mut before).await?;
-        load(&state, &mut after).await?;
-    }
-    if png {
-        return highlight(before, after).await;
-    }
-    let comparison = match cached {
-        Some(cached) => cached,
-        None => {
-            let comparison = match diff::bounded(move || diff::compare(&before, &after)).await {
-                Ok(comparison) => comparison,
-                Err(why) => return Err(Error::Unprocessable(why.to_owned())),
-            };
-            let comparison = std::sync::Arc::new(comparison);
-            state.diffs.put(key, comparison.clone());
-            comparison
-        }
+    let not_images = || {
+        Error::Invalid(format!(
+            "format=png needs two image revisions of the same size, of at most {} pixels",
+            pixels::MAX_PIXELS
+        ))
     };
-    Ok(HttpResponse::Ok().json(DiffView {
-        from,
-        to,
-        comparison: (*comparison).clone(),
-    }))
+    if png && !matches!(after.kind, FileKind::Png | FileKind::Jpg) {
+        return Err(not_images());
+    }
+    let key = (before.sha256.clone(), after.sha256.clone());
+    // Answers are cached by content; blobs are read only when not known.
+    if png {
+        if let Some(picture) = state.diffs.cached_picture(&key) {
+            return Ok(picture_response(picture));
+        }
+    } else if let Some(comparison) = state.diffs.cached_comparison(&key) {
+        return Ok(comparison_response(from, to, &comparison));
+    }
+    let _permit = state.diffs.permit()?;
+    load(&state, &mut before).await?;
+    load(&state, &mut after).await?;
+    if png {
+        if before.bytes.is_none() || after.bytes.is_none() {
+            return Err(not_images());
+        }
+        let picture = state.diffs.highlight(before, after).await?;
+        return picture.map(picture_response).ok_or_else(not_images);
+    }
+    let comparison = state.diffs.compare(before, after).await?;
+    Ok(comparison_response(from, to, &comparison))
 }
 
-async fn highlight(before: Side, after: Side) -> Result<HttpResponse, Error> {
-    let not_images =
-        || Error::Invalid("format=png needs two image revisions of the same size".into());
-    let (Some(a), Some(b)) = (before.bytes, after.bytes) else {
-        return Err(not_images());
-    };
-    let png = diff::bounded(move || {
-        let (a, b) = (pixels::decode(&a)?, pixels::decode(&b)?);
-        pixels::highlight(&a, &b)
+fn comparison_response(from: u32, to: u32, comparison: &Comparison) -> HttpResponse {
+    HttpResponse::Ok().json(DiffView {
+        from,
+        to,
+        comparison: comparison.clone(),
     })
-    .await
-    .map_err(|why| Error::Unprocessable(why.to_owned()))?
-    .ok_or_else(not_images)?;
-    Ok(HttpResponse::Ok()
+}
+
+fn picture_response(png: bytes::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("image/png")
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .body(png))
+        .body(png)
 }

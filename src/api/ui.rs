@@ -19,6 +19,8 @@ struct Asset {
 const ASSETS: &[Asset] = include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
 
 const SHELL: &str = include_str!("../../ui/index.html");
+/// The public page of a share link (no member's token involved).
+const SHARE_PAGE: &str = include_str!("../../ui/share.html");
 
 /// No inline script, no other origin: the page can only run our files and
 /// talk to this server.
@@ -53,13 +55,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 async fn shell() -> HttpResponse {
+    page(SHELL)
+}
+
+/// The share link's page: the same policy, and no referrer, so the token
+/// in its URL goes nowhere else.
+pub fn share_page() -> HttpResponse {
+    page(SHARE_PAGE)
+}
+
+fn page(body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::html())
         .insert_header(("Content-Security-Policy", CSP))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .insert_header(CacheControl(vec![CacheDirective::NoCache]))
-        .body(SHELL)
+        .body(body)
 }
 
 /// Assets change only with the binary, so a tag of the build's version

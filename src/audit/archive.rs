@@ -121,7 +121,10 @@ pub enum ArchiveError {
     NotAnArchive,
     #[error("archive format {0} is newer than this program reads ({FORMAT_VERSION})")]
     UnsupportedVersion(u32),
-    #[error("the archive is truncated: it ends before its end frame and checksum")]
+    #[error(
+        "the archive ends inside a frame, before its end frame and checksum: \
+         it was cut short, or a frame's length was changed"
+    )]
     Truncated,
     #[error("the archive is corrupt: {0}")]
     Corrupt(String),
@@ -251,7 +254,9 @@ impl<R: Read> In<R> {
         self.exact(&mut len)?;
         let len = u32::from_le_bytes(len);
         if len > MAX_FRAME {
-            return Err(ArchiveError::Corrupt(format!("a frame claims {len} bytes")));
+            return Err(ArchiveError::Corrupt(format!(
+                "a frame claims {len} bytes (at most {MAX_FRAME}): a length was changed"
+            )));
         }
         let mut bytes = vec![0u8; len as usize];
         self.exact(&mut bytes)?;
@@ -267,6 +272,18 @@ pub async fn import(
     pool: &PgPool,
     blobs: Option<&BlobStore>,
     input: impl Read,
+) -> Result<Summary, ArchiveError> {
+    import_to(pool, blobs, input, None).await
+}
+
+/// [`import`], refusing an archive whose chain does not end at `head` (the
+/// hash an export printed): cutting events off the end, and rewriting the
+/// end frame and checksum to match, is found this way.
+pub async fn import_to(
+    pool: &PgPool,
+    blobs: Option<&BlobStore>,
+    input: impl Read,
+    head: Option<Hash>,
 ) -> Result<Summary, ArchiveError> {
     let mut input = In {
         inner: input,
@@ -288,6 +305,14 @@ pub async fn import(
         } => {
             if format_version > FORMAT_VERSION {
                 return Err(ArchiveError::UnsupportedVersion(format_version));
+            }
+            // A database is only ever rebuilt from the log's beginning: a
+            // header rewritten to start later hides removed events.
+            if first_position != 1 || start_prev_hash != GENESIS_HASH {
+                return Err(ArchiveError::Corrupt(format!(
+                    "it starts at position {first_position}, not at the beginning of the log \
+                     (position 1 after the genesis hash): events were removed from its start"
+                )));
             }
             (start_prev_hash, first_position)
         }
@@ -358,7 +383,19 @@ pub async fn import(
         .read_exact(&mut stored)
         .map_err(|_| ArchiveError::Truncated)?;
     if computed != stored {
-        return Err(ArchiveError::Corrupt("the checksum does not match".into()));
+        return Err(ArchiveError::Corrupt(
+            "its checksum does not match its contents: bytes were changed".into(),
+        ));
+    }
+    if let Some(head) = head
+        && head != prev
+    {
+        return Err(ArchiveError::Corrupt(format!(
+            "its chain ends at {} after {events} events, not at the expected head {}: \
+             events were cut off its end, or it is another log",
+            hex::encode(prev),
+            hex::encode(head)
+        )));
     }
     tx.commit().await?;
     Ok(summary)

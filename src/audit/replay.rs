@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use stockage_events::{Permission, RecordedEvent, Role, UserId};
+use stockage_events::{Event, Permission, RecordedEvent, Role, UserId};
 use uuid::Uuid;
 
 use crate::domain::document::{self, Document};
@@ -15,7 +15,79 @@ use crate::permissions::{AclEntry, effective};
 pub struct ProjectState {
     pub project: Project,
     pub documents: BTreeMap<Uuid, Document>,
+    /// Share links by id: who made them and every download through them.
+    pub shares: BTreeMap<Uuid, SharedLink>,
     pub last_position: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedLink {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub created_by: String,
+    /// `None`: the link follows the latest revision.
+    pub revision: Option<u32>,
+    pub revoked: bool,
+    pub downloads: Vec<LinkDownload>,
+}
+
+/// One download through a link: when, which revision, from where.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkDownload {
+    pub position: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+    pub revision: u32,
+    pub client: String,
+}
+
+impl ProjectState {
+    fn share(&mut self, recorded: &RecordedEvent, event: &Event) {
+        let id = recorded.stream_id;
+        match event {
+            Event::ShareCreated {
+                document_id,
+                revision,
+                ..
+            } => {
+                let link = SharedLink {
+                    id,
+                    document_id: *document_id,
+                    created_by: recorded.actor.to_string(),
+                    revision: *revision,
+                    revoked: false,
+                    downloads: vec![],
+                };
+                self.shares.insert(id, link);
+            }
+            Event::ShareRevoked { .. } => {
+                if let Some(link) = self.shares.get_mut(&id) {
+                    link.revoked = true;
+                }
+            }
+            Event::ShareDownloaded {
+                revision, client, ..
+            } => {
+                if let Some(link) = self.shares.get_mut(&id) {
+                    link.downloads.push(LinkDownload {
+                        position: recorded.position,
+                        at: recorded.recorded_at,
+                        revision: *revision,
+                        client: client.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The links of `document`, oldest first.
+    pub fn links_of(&self, document: Uuid) -> Vec<&SharedLink> {
+        self.shares
+            .values()
+            .filter(|link| link.document_id == document)
+            .collect()
+    }
 }
 
 /// Folds the project's events, in log order. Events that do not decode
@@ -28,7 +100,9 @@ pub fn fold<'a>(
         let event = recorded
             .event()
             .map_err(|e| format!("position {}: {e}", recorded.position))?;
-        if recorded.stream_id == recorded.project_id {
+        if event.about_document().is_some() {
+            state.share(recorded, &event);
+        } else if recorded.stream_id == recorded.project_id {
             state.project = project::evolve(std::mem::take(&mut state.project), &event);
         } else {
             let doc = state

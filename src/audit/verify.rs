@@ -44,6 +44,11 @@ pub enum Problem {
         sha256: Sha256,
         actual: Sha256,
     },
+    #[error(
+        "the log does not hold the expected head {0}: events were removed from its end, \
+         or it is another log"
+    )]
+    HeadMissing(String),
     #[error("position {position}: the event cannot be read: {why}")]
     Undecodable { position: i64, why: String },
     #[error("the log could not be read: {0}")]
@@ -61,7 +66,7 @@ impl Problem {
             | Problem::MissingBlob { position, .. }
             | Problem::BlobMismatch { position, .. }
             | Problem::Undecodable { position, .. } => Some(*position),
-            Problem::Database(_) | Problem::Blobs(_) => None,
+            Problem::Database(_) | Problem::Blobs(_) | Problem::HeadMissing(_) => None,
         }
     }
 }

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use stockage_events::Hash;
+
 use super::out::report;
 use crate::audit::archive;
 use crate::db;
@@ -25,9 +27,19 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The archive to read.
     file: PathBuf,
+    /// The head hash the export printed: refuse an archive whose chain
+    /// ends elsewhere (events cut off its end).
+    #[arg(long, value_parser = parse_hash)]
+    expect_head: Option<Hash>,
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// A chain hash as printed: 64 hex digits.
+pub fn parse_hash(raw: &str) -> Result<Hash, String> {
+    let bytes = hex::decode(raw.trim()).map_err(|_| format!("{raw:?} is not hexadecimal"))?;
+    Hash::try_from(bytes.as_slice()).map_err(|_| format!("{raw:?} is not 64 hex digits"))
 }
 
 pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()> {
@@ -47,7 +59,9 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> anyhow::Result<()>
         "end_hash": summary.end_hash.to_string(),
     });
     let sentence = format!(
-        "exported {} events and {} blobs to {}; chain ends at {}",
+        "exported {} events and {} blobs to {}; chain ends at {}\n\
+         keep that hash apart from the file: `stockage import FILE --expect-head HASH` \
+         and `stockage verify --expect-head HASH` check a copy against it",
         summary.events,
         summary.blobs,
         args.out.display(),
@@ -62,7 +76,8 @@ pub async fn import(settings: &Settings, args: ImportArgs) -> anyhow::Result<()>
     let blobs = BlobStore::open(&settings.storage)?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
-    let summary = archive::import(&pool, Some(&blobs), std::io::BufReader::new(file))
+    let reader = std::io::BufReader::new(file);
+    let summary = archive::import_to(&pool, Some(&blobs), reader, args.expect_head)
         .await
         .with_context(|| {
             format!(

@@ -18,7 +18,7 @@ pub struct Args {
     /// Only this project's events (by slug).
     #[arg(long)]
     project: Option<String>,
-    /// Only this document's events.
+    /// Only this document's events, and those of its share links.
     #[arg(long)]
     document: Option<Uuid>,
     /// Only events caused by this user.
@@ -84,7 +84,7 @@ fn bound(raw: &str) -> anyhow::Result<Bound> {
 pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
     let mut filter = Filter {
-        stream_id: args.document,
+        document_id: args.document,
         actor: args.actor.clone(),
         event_types: args
             .event_type

@@ -1,6 +1,7 @@
 //! The `stockage` command line: one subcommand per module.
 mod archive;
 mod blobs;
+mod diff;
 mod events;
 mod index;
 mod out;
@@ -50,6 +51,9 @@ Environment (the README's Configuration table says more):
 enum Command {
     /// Run the HTTP server.
     Serve,
+    /// Create the database if missing and run pending migrations (as the
+    /// owner role of a least-privilege setup; `serve` does it otherwise).
+    Migrate,
     /// Print a bearer token signed with the configured secret.
     Token(token::Args),
     /// Work with the blob store.
@@ -82,6 +86,12 @@ enum Command {
         #[command(subcommand)]
         command: index::Command,
     },
+    /// Diffs (what the server runs in a child process).
+    #[command(hide = true)]
+    Diff {
+        #[command(subcommand)]
+        command: diff::Command,
+    },
     /// Thumbnails (what the server runs in a child process).
     #[command(hide = true)]
     Preview {
@@ -109,17 +119,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     {
         return index::extract(kind, filename, *memory_bytes);
     }
-    if let Command::Preview { command } = &cli.command {
-        return preview::run(command);
-    }
+    let database_url = cli.database_url.clone();
+    let cli = match cli.command {
+        Command::Preview { command } => return preview::run(&command),
+        Command::Diff { command } => return diff::run(command),
+        command => Cli {
+            database_url: None,
+            command,
+        },
+    };
     let mut settings = Settings::from_env()?;
-    if let Some(url) = cli.database_url {
+    if let Some(url) = database_url {
         settings.database_url = crate::env::Secret::new(url);
     }
     telemetry::init_logging(settings.log_json);
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
+        Command::Migrate => runtime.block_on(async {
+            crate::db::migrate(settings.database_url.expose()).await?;
+            println!("the database schema is current");
+            Ok(())
+        }),
         Command::Token(args) => token::run(&settings, args),
         Command::Events(args) => runtime.block_on(events::run(&settings, args)),
         Command::Replay(args) => runtime.block_on(replay::run(&settings, args)),
@@ -130,6 +151,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Retention { command } => runtime.block_on(retention::run(&settings, command)),
         Command::Projections { command } => runtime.block_on(projections::run(&settings, command)),
         Command::Index { command } => runtime.block_on(index::run(&settings, command)),
-        Command::Preview { .. } => unreachable!("handled before the settings are read"),
+        Command::Preview { .. } | Command::Diff { .. } => {
+            unreachable!("handled before the settings are read")
+        }
     }
 }

@@ -108,6 +108,7 @@ fn report(state: &ProjectState, args: &Args, moment: OffsetDateTime) -> anyhow::
                 "purged_revisions": doc.revisions.iter().enumerate()
                     .filter(|(_, r)| r.purged).map(|(i, _)| i + 1).collect::<Vec<_>>(),
                 "acl": doc.acl.iter().map(|(p, q)| json!({"principal": p.to_string(), "permission": q.as_str()})).collect::<Vec<_>>(),
+                "shares": state.links_of(*id),
                 "state": doc.workflow.state.as_str(),
                 "release": doc.workflow.release.as_ref().map(|(letter, _)| letter),
                 "released_revision": doc.workflow.release.as_ref().map(|(_, n)| n),
@@ -185,6 +186,29 @@ fn print_human(report: &Value) -> std::io::Result<()> {
             d["tags"],
             d["acl"]
         )?;
+        for link in d["shares"].as_array().into_iter().flatten() {
+            let revision = link["revision"]
+                .as_u64()
+                .map_or("latest".into(), |n| format!("rev {n}"));
+            let revoked = if link["revoked"] == true {
+                ", revoked"
+            } else {
+                ""
+            };
+            out!(
+                "    share {} by {} ({revision}{revoked})",
+                link["id"].as_str().unwrap_or(""),
+                link["created_by"].as_str().unwrap_or("")
+            )?;
+            for got in link["downloads"].as_array().into_iter().flatten() {
+                out!(
+                    "      downloaded rev {} at {} from {}",
+                    got["revision"],
+                    got["at"].as_str().unwrap_or(""),
+                    got["client"].as_str().unwrap_or("")
+                )?;
+            }
+        }
     }
     if let Some(who) = report.get("who_could_read") {
         out!("\nwho could read {}:", who["document"])?;

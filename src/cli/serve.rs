@@ -1,7 +1,8 @@
 use crate::settings::Settings;
 use crate::startup::Application;
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings) -> anyhow::Result<()> {
+    settings.auth.generate_if_missing()?;
     let app = Application::build(settings.clone()).await?;
     let host = settings
         .bind
@@ -11,11 +12,20 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // The banner is for a person at a terminal; JSON logs stay JSON only.
     if !settings.log_json {
         eprintln!(
-            "Stockage is serving on http://{host}:{port}/\n\
+            "Stockage is serving on http://{host}:{port}/
+\
+         JWT secret:        from {source}
+\
          Get a token with:  cargo run --release -- token --user alice --admin\n\
-         Web UI:            http://{host}:{port}/ (paste the token)\n\
+         Web UI:            http://{host}:{port}/{signin}\n\
          Then:              curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{port}/api/v1/projects",
-            port = app.port()
+            port = app.port(),
+            source = settings.auth.secret_source,
+            signin = if settings.oidc.is_some() {
+                " (Sign in)"
+            } else {
+                " (paste the token)"
+            },
         );
     }
     app.run_until_stopped().await?;

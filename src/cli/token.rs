@@ -23,9 +23,16 @@ pub struct Args {
     json: bool,
 }
 
+/// Signs with the secret a server of this configuration uses, never with a
+/// new one: a token signed with a secret no server has would be refused.
 pub fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     let user = UserId::parse(&args.user)?;
-    let keys = Keys::new(&settings.auth.jwt_secret);
+    let auth = &settings.auth;
+    let keys = Keys::for_config(auth)?;
+    eprintln!(
+        "stockage token: signed with the secret from {}",
+        auth.secret_source
+    );
     let token = keys.issue(&user, args.name, args.admin, args.ttl);
     let expires_at = time::OffsetDateTime::now_utc() + args.ttl;
     let value = serde_json::json!({

@@ -1,3 +1,5 @@
+use stockage_events::Hash;
+
 use super::out::out;
 use crate::audit::verify;
 use crate::db;
@@ -15,6 +17,10 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long)]
     json: bool,
+    /// A head hash recorded earlier (an export prints it): the log must
+    /// still hold it, or events were removed from its end.
+    #[arg(long, value_parser = super::archive::parse_hash)]
+    expect_head: Option<Hash>,
 }
 
 /// Exits non-zero, naming the first bad position, when the log is not intact.
@@ -31,6 +37,16 @@ pub async fn run(settings: &Settings, args: Args) -> anyhow::Result<()> {
     })
     .await;
     progress.finish_and_clear();
+    let result = match (result, args.expect_head) {
+        (Ok(report), Some(head)) => {
+            let mut conn = pool.acquire().await?;
+            match stockage_store::log::position_of_hash(&mut conn, &head).await? {
+                Some(_) => Ok(report),
+                None => Err(verify::Problem::HeadMissing(hex::encode(head))),
+            }
+        }
+        (result, _) => result,
+    };
     match result {
         Ok(report) if args.json => out!("{}", serde_json::json!({"ok": true, "report": report}))?,
         Ok(report) => out!(

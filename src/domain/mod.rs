@@ -4,6 +4,7 @@
 pub mod document;
 pub mod project;
 pub mod retention;
+pub mod share;
 
 use stockage_events::{Permission, Principal, UserId};
 pub use stockage_store::Aggregate;
@@ -27,6 +28,9 @@ pub enum DomainError {
     /// The new content is of another type family than the document.
     #[error("{0}")]
     WrongType(String),
+    /// Used up for good (a share link's download limit).
+    #[error("{0}")]
+    Exhausted(String),
     /// A value the rules do not accept.
     #[error("{0}")]
     Invalid(String),

@@ -10,6 +10,8 @@ use super::{Aggregate, DomainError};
 pub struct Project {
     pub slug: Option<ProjectSlug>,
     pub members: BTreeMap<UserId, Role>,
+    /// Share links are allowed unless an admin forbade them.
+    pub shares_forbidden: bool,
     /// Retention policy, legal hold and quota.
     pub retention: super::retention::Settings,
     /// Number of events in the stream; 0 for a project that does not exist.
@@ -35,6 +37,11 @@ pub enum ProjectCommand {
         user: UserId,
         by: UserId,
     },
+    /// Allows or forbids share links of the project's documents (admins).
+    SetSharing {
+        allowed: bool,
+        by: UserId,
+    },
     /// Retention policy, legal hold or quota (see `domain::retention`).
     Retention {
         change: super::retention::Change,
@@ -54,6 +61,7 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         Event::MemberRemoved { user_id, .. } => {
             state.members.remove(user_id);
         }
+        Event::ProjectSharingChanged { shares_allowed } => state.shares_forbidden = !shares_allowed,
         Event::RetentionPolicySet { .. } | Event::LegalHoldSet { .. } | Event::QuotaSet { .. } => {
             state.retention.evolve(event)
         }
@@ -67,6 +75,11 @@ pub fn evolve(mut state: Project, event: &Event) -> Project {
         | Event::RevisionLabeled { .. }
         | Event::AclEntryGranted { .. }
         | Event::AclEntryRevoked { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {}
+        | Event::ShareCreated { .. }
+        | Event::ShareRevoked { .. }
+        | Event::ShareDownloaded { .. }
         | Event::RevisionPurged { .. }
         | Event::DocumentPurged { .. }
         | Event::DocumentLocked { .. }
@@ -137,6 +150,20 @@ pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, Do
                 role,
             }])
         }
+        ProjectCommand::SetSharing { allowed, by } => {
+            let actor = member(state, &by)?;
+            if !actor.can_manage() {
+                return Err(DomainError::Forbidden(format!(
+                    "allowing or forbidding share links needs the admin or owner role; you are {actor}"
+                )));
+            }
+            if state.shares_forbidden != allowed {
+                return Ok(vec![]);
+            }
+            Ok(vec![Event::ProjectSharingChanged {
+                shares_allowed: allowed,
+            }])
+        }
         ProjectCommand::Retention { change, by } => {
             if state.version == 0 {
                 return Err(DomainError::NotFound("project not found".into()));
@@ -148,6 +175,13 @@ pub fn decide(state: &Project, command: ProjectCommand) -> Result<Vec<Event>, Do
                 .ok_or_else(|| DomainError::NotFound("project not found".into()))?;
             state.retention.decide(role, change)
         }
+    }
+}
+
+fn member(state: &Project, by: &UserId) -> Result<Role, DomainError> {
+    match state.members.get(by) {
+        Some(role) if state.version > 0 => Ok(*role),
+        _ => Err(DomainError::NotFound("project not found".into())),
     }
 }
 

@@ -1,7 +1,58 @@
-//! Who is calling: bearer tokens and the configuration they are checked
-//! with.
+//! Who is calling: bearer JWTs (the server's HS256, a platform's RS256/ES256
+//! through its JWKS), personal access tokens, and browser sessions after an
+//! OpenID Connect sign-in; and the configuration they are checked with.
+pub mod access;
 mod config;
+mod jwks;
+pub mod jwt;
+pub mod oidc;
+mod principal;
+pub mod sessions;
 pub mod tokens;
 
-pub use config::AuthConfig;
-pub use tokens::{AuthUser, Claims, Keys, parse_ttl};
+use sqlx::PgPool;
+
+pub use config::{AuthConfig, JwksSource, MIN_SECRET_BYTES, OidcConfig, SecretSource};
+pub use principal::{AuthUser, Via};
+pub use tokens::{Claims, Keys, parse_ttl};
+
+use crate::error::Error;
+
+/// Checks every kind of credential.
+pub struct Identity {
+    pool: PgPool,
+    jwt: jwt::Verifier,
+}
+
+impl Identity {
+    pub fn new(pool: PgPool, config: &AuthConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            pool,
+            jwt: jwt::Verifier::new(config)?,
+        })
+    }
+
+    /// The caller a bearer token (JWT or `stk_…`) stands for.
+    pub async fn bearer(&self, token: &str) -> Result<AuthUser, Error> {
+        if token.starts_with(access::PREFIX) {
+            access::authenticate(&self.pool, token).await
+        } else {
+            self.jwt.verify(token).await
+        }
+    }
+
+    /// The caller a session cookie stands for.
+    pub async fn session(&self, cookie: &str) -> Result<AuthUser, Error> {
+        sessions::authenticate(&self.pool, cookie).await
+    }
+
+    /// Whether the credential `user` came with still holds (revocation,
+    /// logout); its expiry is checked apart, by time.
+    pub async fn still_valid(&self, user: &AuthUser) -> Result<bool, sqlx::Error> {
+        match &user.via {
+            Via::Jwt => Ok(true),
+            Via::AccessToken { id, .. } => access::is_live(&self.pool, *id).await,
+            Via::Session { id_sha256, .. } => sessions::is_live(&self.pool, id_sha256).await,
+        }
+    }
+}

@@ -12,7 +12,9 @@ pub struct EventItem {
     /// `document.added`, `document.updated`, `document.removed`,
     /// `document.restored`, `document.acl_changed`, `document.locked`,
     /// `document.unlocked`, `document.state_changed`, `member.added`,
-    /// `member.changed`, `member.removed` or `project.created`.
+    /// `member.changed`, `member.removed`, `project.created`,
+    /// `project.sharing_changed`, `share.created`, `share.revoked` or
+    /// `share.downloaded`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub stream_id: Uuid,
@@ -38,12 +40,23 @@ pub struct LiveEvent {
     /// The WebSocket text frame: the item with `type: "event"` and the
     /// item's type under `event`.
     pub frame: String,
+    /// For an ACL change: the item and frame without the entry, for those
+    /// who may not administer the document.
+    pub redacted: Option<Redacted>,
+}
+
+#[derive(Debug)]
+pub struct Redacted {
+    pub item: EventItem,
+    pub frame: String,
 }
 
 impl LiveEvent {
     pub fn from_recorded(recorded: &RecordedEvent) -> Result<Self, stockage_events::DecodeError> {
         let event = recorded.event()?;
-        let document_id = is_document(&event).then_some(recorded.stream_id);
+        let document_id = event
+            .about_document()
+            .or_else(|| is_document(&event).then_some(recorded.stream_id));
         let item = EventItem {
             position: recorded.position,
             kind: kind(&event),
@@ -54,12 +67,25 @@ impl LiveEvent {
             recorded_at: recorded.recorded_at,
             data: recorded.payload.clone(),
         };
+        // Who holds which permission is for the document's admins: others
+        // learn that the ACL changed, not its entries (decision 0048).
+        let redacted = is_acl_change(&event).then(|| {
+            let item = EventItem {
+                data: serde_json::json!({}),
+                ..item.clone()
+            };
+            Redacted {
+                frame: frame(&item),
+                item,
+            }
+        });
         Ok(Self {
             position: recorded.position,
             project_id: recorded.project_id,
             frame: frame(&item),
             event,
             item,
+            redacted,
         })
     }
 
@@ -104,6 +130,13 @@ pub fn frame_fields(item: &EventItem) -> serde_json::Map<String, serde_json::Val
     fields
 }
 
+fn is_acl_change(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::AclEntryGranted { .. } | Event::AclEntryRevoked { .. }
+    )
+}
+
 fn is_document(event: &Event) -> bool {
     !matches!(
         event,
@@ -111,6 +144,7 @@ fn is_document(event: &Event) -> bool {
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
             | Event::MemberRemoved { .. }
+            | Event::ProjectSharingChanged { .. }
             | Event::RetentionPolicySet { .. }
             | Event::LegalHoldSet { .. }
             | Event::QuotaSet { .. }
@@ -142,6 +176,12 @@ pub const KINDS: &[(&str, &str)] = &[
     ("RetentionPolicySet", "project.retention_changed"),
     ("LegalHoldSet", "project.hold_changed"),
     ("QuotaSet", "project.quota_changed"),
+    ("TokenCreated", "token.created"),
+    ("TokenRevoked", "token.revoked"),
+    ("ProjectSharingChanged", "project.sharing_changed"),
+    ("ShareCreated", "share.created"),
+    ("ShareRevoked", "share.revoked"),
+    ("ShareDownloaded", "share.downloaded"),
 ];
 
 pub fn kind(event: &Event) -> &'static str {
@@ -173,6 +213,8 @@ fn revision(event: &Event) -> Option<u32> {
         | Event::RevisionRestored { revision, .. }
         | Event::RevisionLabeled { revision, .. }
         | Event::RevisionPurged { revision, .. } => Some(*revision),
+        Event::ShareDownloaded { revision, .. } => Some(*revision),
+        Event::ShareCreated { revision, .. } => *revision,
         _ => None,
     }
 }

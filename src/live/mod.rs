@@ -19,7 +19,7 @@ use tokio::sync::{broadcast, watch};
 
 pub use feed::Feed;
 pub use message::{EventItem, LiveEvent, frame_fields};
-pub use session::{Limits, run_session};
+pub use session::{CREDENTIAL_ENDED, Limits, run_session};
 pub use viewer::{Viewer, snapshot};
 
 /// Live events kept for subscribers that fall behind; one that falls
@@ -39,6 +39,11 @@ impl Hub {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         tokio::spawn(tailer::run(pool.clone(), sender.clone(), shutdown));
         Self { sender, pool }
+    }
+
+    /// Every event this node sees, as it sees it (revocations, say).
+    pub fn all(&self) -> broadcast::Receiver<Arc<LiveEvent>> {
+        self.sender.subscribe()
     }
 
     /// A feed of the project's events after `after`: catch-up from the

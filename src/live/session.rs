@@ -6,6 +6,8 @@
 //! behind it reads the log instead.
 use std::time::{Duration, Instant};
 
+use futures_util::future::BoxFuture;
+
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use futures_util::StreamExt;
 use time::OffsetDateTime;
@@ -25,6 +27,9 @@ pub struct Limits {
     pub ping_every: Duration,
     /// A client that sends nothing (not even a pong) for this long is closed.
     pub silence: Duration,
+    /// How often a socket's credential is checked again (a logout, a
+    /// revocation this node did not see as an event).
+    pub recheck: Duration,
 }
 
 impl Default for Limits {
@@ -34,13 +39,19 @@ impl Default for Limits {
             grace: Duration::from_secs(5),
             ping_every: Duration::from_secs(20),
             silence: Duration::from_secs(60),
+            recheck: Duration::from_secs(15),
         }
     }
 }
 
+/// The close code of a socket whose credential expired or was revoked
+/// (the WebSocket twin of HTTP 401).
+pub const CREDENTIAL_ENDED: u16 = 4401;
+
 enum Out {
     Event {
         frame: String,
+        position: i64,
         recorded_at: OffsetDateTime,
     },
     /// Everything up to `after` was queued; resume from there.
@@ -50,7 +61,9 @@ enum Out {
     Close(CloseReason),
 }
 
-/// Serves one subscriber until either side closes or the node shuts down.
+/// Serves one subscriber until either side closes, the node shuts down or
+/// `credential_ends` (the caller's token expired or was revoked: closed
+/// with [`CREDENTIAL_ENDED`] and the position to resume from).
 pub async fn run_session(
     session: Session,
     messages: MessageStream,
@@ -58,11 +71,18 @@ pub async fn run_session(
     viewer: Viewer,
     limits: Limits,
     shutdown: watch::Receiver<bool>,
+    credential_ends: BoxFuture<'static, &'static str>,
 ) {
     metrics::gauge!("stockage_ws_clients").increment(1);
     let (queue, frames) = mpsc::channel(limits.queue);
+    let after = feed.after();
     let producer = tokio::spawn(produce(feed, viewer, queue, limits.grace));
-    write(session, messages, frames, limits, shutdown).await;
+    let ends = Ends {
+        shutdown,
+        credential: credential_ends,
+        after,
+    };
+    write(session, messages, frames, limits, ends).await;
     producer.abort();
     metrics::gauge!("stockage_ws_clients").decrement(1);
 }
@@ -87,9 +107,11 @@ async fn produce(mut feed: Feed, mut viewer: Viewer, queue: mpsc::Sender<Out>, g
             if !viewer.admit(&event) {
                 continue;
             }
+            let (item, frame) = viewer.shown(&event);
             let out = Out::Event {
-                frame: event.frame.clone(),
-                recorded_at: event.item.recorded_at,
+                frame: frame.to_owned(),
+                position: event.position,
+                recorded_at: item.recorded_at,
             };
             match queue.send_timeout(out, grace).await {
                 Ok(()) => {}
@@ -113,13 +135,27 @@ async fn produce(mut feed: Feed, mut viewer: Viewer, queue: mpsc::Sender<Out>, g
     }
 }
 
+/// What ends a session from outside.
+struct Ends {
+    shutdown: watch::Receiver<bool>,
+    credential: BoxFuture<'static, &'static str>,
+    /// The position the client has everything up to.
+    after: i64,
+}
+
 async fn write(
     mut session: Session,
     mut messages: MessageStream,
     mut frames: mpsc::Receiver<Out>,
     limits: Limits,
-    mut shutdown: watch::Receiver<bool>,
+    ends: Ends,
 ) {
+    let Ends {
+        mut shutdown,
+        credential,
+        mut after,
+    } = ends;
+    tokio::pin!(credential);
     let mut heard = Instant::now();
     let mut ping = tokio::time::interval(limits.ping_every);
     ping.tick().await;
@@ -129,6 +165,14 @@ async fn write(
                 let reason = CloseReason {
                     code: CloseCode::Away,
                     description: Some("the server is shutting down".into()),
+                };
+                drop(session.close(Some(reason)).await);
+                return;
+            }
+            why = &mut credential => {
+                let reason = CloseReason {
+                    code: CloseCode::Other(CREDENTIAL_ENDED),
+                    description: Some(format!("{why}; reconnect with a fresh token and after={after}")),
                 };
                 drop(session.close(Some(reason)).await);
                 return;
@@ -160,12 +204,13 @@ async fn write(
                 }
             }
             out = frames.recv() => match out {
-                Some(Out::Event { frame, recorded_at }) => {
+                Some(Out::Event { frame, position, recorded_at }) => {
                     // A client that takes no frame at all for this long is gone.
                     match tokio::time::timeout(limits.silence, session.text(frame)).await {
                         Ok(Ok(())) => {}
                         Ok(Err(_)) | Err(_) => return,
                     }
+                    after = position;
                     let latency = (OffsetDateTime::now_utc() - recorded_at).as_seconds_f64();
                     metrics::counter!("stockage_ws_events_delivered_total").increment(1);
                     metrics::histogram!("stockage_ws_delivery_latency_seconds").record(latency);

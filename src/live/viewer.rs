@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use stockage_events::{Event, Permission, Principal, Role, UserId};
 use uuid::Uuid;
 
-use super::LiveEvent;
+use super::{EventItem, LiveEvent};
 use crate::permissions::{AclEntry, effective};
 
 #[derive(Debug, Clone)]
@@ -129,6 +129,31 @@ impl Viewer {
             | Event::AclEntryRevoked { .. }
             | Event::MemberRemoved { .. } => was || now,
             _ => now,
+        }
+    }
+
+    /// The item and frame this user is shown of an admitted event: an ACL
+    /// change in full only to the document's admins, or when the entry is
+    /// the user's own; otherwise without its entry.
+    pub fn shown<'a>(&self, live: &'a LiveEvent) -> (&'a EventItem, &'a str) {
+        let full = (&live.item, live.frame.as_str());
+        let Some(redacted) = &live.redacted else {
+            return full;
+        };
+        let own = match &live.event {
+            Event::AclEntryGranted { principal, .. } | Event::AclEntryRevoked { principal } => {
+                matches!(principal, Principal::User(user) if user == &self.user)
+            }
+            _ => false,
+        };
+        let admin = live.document_id().is_some_and(|id| {
+            let acl = self.acl.get(&id).map_or(&[][..], Vec::as_slice);
+            effective(&self.user, self.role, acl).0 >= Permission::Admin
+        });
+        if own || admin {
+            full
+        } else {
+            (&redacted.item, redacted.frame.as_str())
         }
     }
 

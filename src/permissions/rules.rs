@@ -14,6 +14,9 @@ pub enum Because {
     NotAMember,
     /// Owners always keep admin, so nobody can be locked out.
     Owner,
+    /// Project admins keep admin on every document too: a document-level
+    /// grant cannot lock the project's administrators out (decision 0048).
+    ProjectAdmin,
     /// An entry for this very user.
     UserEntry(Permission),
     /// An entry for the user's project role.
@@ -27,6 +30,7 @@ impl fmt::Display for Because {
         match self {
             Because::NotAMember => f.write_str("not a member of the project"),
             Because::Owner => f.write_str("project owners always have admin"),
+            Because::ProjectAdmin => f.write_str("project admins always have admin"),
             Because::UserEntry(p) => write!(f, "the document's ACL gives this user {p}"),
             Because::RoleEntry(role, p) => write!(f, "the document's ACL gives role {role} {p}"),
             Because::RoleDefault(role) => write!(
@@ -47,13 +51,16 @@ pub struct Decision {
 }
 
 /// A user entry beats a role entry, which beats the role's default; `none`
-/// denies; owners always have admin; non-members have nothing.
+/// denies; owners and project admins always have admin; non-members have
+/// nothing.
 pub fn effective(user: &UserId, role: Option<Role>, acl: &[AclEntry]) -> (Permission, Because) {
     let Some(role) = role else {
         return (Permission::None, Because::NotAMember);
     };
-    if role == Role::Owner {
-        return (Permission::Admin, Because::Owner);
+    match role {
+        Role::Owner => return (Permission::Admin, Because::Owner),
+        Role::Admin => return (Permission::Admin, Because::ProjectAdmin),
+        Role::Viewer | Role::Editor => {}
     }
     let entry = |principal: &Principal| {
         acl.iter()
@@ -151,8 +158,9 @@ mod tests {
 
     proptest! {
         #[test]
-        fn owners_always_have_admin(user in any_user(), acl in any_acl()) {
+        fn owners_and_project_admins_always_have_admin(user in any_user(), acl in any_acl()) {
             prop_assert_eq!(effective(&user, Some(Role::Owner), &acl).0, Permission::Admin);
+            prop_assert_eq!(effective(&user, Some(Role::Admin), &acl), (Permission::Admin, Because::ProjectAdmin));
         }
 
         #[test]
@@ -162,7 +170,7 @@ mod tests {
 
         #[test]
         fn a_user_entry_decides_when_present(user in any_user(), role in any_role(), acl in any_acl(), p in any_permission()) {
-            prop_assume!(role != Role::Owner);
+            prop_assume!(matches!(role, Role::Viewer | Role::Editor));
             let mut acl: Vec<AclEntry> = acl.into_iter().filter(|e| e.principal != Principal::User(user.clone())).collect();
             acl.push(AclEntry { principal: Principal::User(user.clone()), permission: p });
             prop_assert_eq!(effective(&user, Some(role), &acl), (p, Because::UserEntry(p)));

@@ -24,7 +24,8 @@ use object_store::memory::InMemory;
 use object_store::multipart::MultipartStore;
 use object_store::path::Path;
 use object_store::{
-    GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
+    ClientOptions, GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
+    RetryConfig,
 };
 use stockage_events::Sha256;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -58,6 +59,8 @@ pub struct BlobStore {
     local_dir: Option<std::path::PathBuf>,
     /// The same store's multipart API, for resumable uploads (S3, memory).
     multipart: Option<Arc<dyn MultipartStore>>,
+    /// The S3 backend signs URLs that let a client fetch a blob directly.
+    signer: Option<Arc<object_store::aws::AmazonS3>>,
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -96,6 +99,7 @@ impl BlobStore {
             root: Path::from(root),
             local_dir: None,
             multipart: None,
+            signer: None,
         }
     }
 
@@ -120,6 +124,16 @@ impl BlobStore {
                 prefix,
             } => {
                 let mut builder = AmazonS3Builder::from_env()
+                    // An unreachable server fails a request within seconds
+                    // (the caller gets 503), not after minutes of retries.
+                    .with_client_options(
+                        ClientOptions::new().with_connect_timeout(Duration::from_secs(3)),
+                    )
+                    .with_retry(RetryConfig {
+                        max_retries: 3,
+                        retry_timeout: Duration::from_secs(10),
+                        ..RetryConfig::default()
+                    })
                     .with_bucket_name(bucket)
                     .with_region(region)
                     .with_virtual_hosted_style_request(false);
@@ -131,6 +145,7 @@ impl BlobStore {
                 let s3 = Arc::new(builder.build()?);
                 Ok(Self {
                     multipart: Some(s3.clone()),
+                    signer: Some(s3.clone()),
                     ..Self::new(s3, prefix)
                 })
             }
@@ -189,6 +204,30 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => Err(BlobError::Missing(sha.clone())),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A URL valid for `ttl` that fetches the blob straight from the
+    /// object store, answered with this name and type; `None` on backends
+    /// that cannot sign (the local one: stream it instead).
+    pub async fn presigned_get(
+        &self,
+        sha: &Sha256,
+        ttl: Duration,
+        disposition: &str,
+        content_type: &str,
+    ) -> Result<Option<String>, BlobError> {
+        use object_store::signer::{Method, SignedUrlOptions, Signer};
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let options = SignedUrlOptions::default().with_query([
+            ("response-content-disposition", disposition),
+            ("response-content-type", content_type),
+        ]);
+        let url = signer
+            .signed_url_opts(Method::GET, &self.blob_path(sha), ttl, &options)
+            .await?;
+        Ok(Some(url.to_string()))
     }
 
     fn preview_path(&self, source: &Sha256, name: &str) -> Path {

@@ -25,7 +25,9 @@ pub const ALLOWED: &str = ".pdf, .png, .jpg (.jpeg), .glb, .gltf, .stl";
 pub const EXTENSIONS: &[&str] = &[".pdf", ".png", ".jpg", ".jpeg", ".glb", ".gltf", ".stl"];
 
 /// A file name safe to store and to echo in `Content-Disposition`: no path,
-/// no control characters, at most 200 bytes, with an allowed extension.
+/// no control characters, no bidirectional or invisible formatting
+/// characters (a right-to-left override makes `evil\u{202E}gpj.pdf` show
+/// as `evilfdp.jpg`), at most 200 bytes, with an allowed extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName {
     name: String,
@@ -35,7 +37,10 @@ pub struct FileName {
 impl FileName {
     pub fn parse(raw: &str) -> Result<Self, PolicyError> {
         let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-        let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+        let cleaned: String = base
+            .chars()
+            .filter(|&c| !c.is_control() && !is_invisible_format(c))
+            .collect();
         let cleaned = cleaned.trim().trim_start_matches('.').trim();
         if cleaned.is_empty() {
             return Err(PolicyError::BadName(format!(
@@ -70,6 +75,15 @@ impl FileName {
             .rsplit_once('.')
             .map_or(&self.name, |(stem, _)| stem)
     }
+}
+
+/// Bidirectional controls (embeddings, overrides, isolates, marks) and
+/// invisible format characters (zero-width, word joiner, BOM, soft hyphen,
+/// interlinear annotation).
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Cuts the stem, on a character boundary, so the whole name fits.
@@ -270,6 +284,17 @@ mod tests {
         assert_eq!(
             FileName::parse("tab\there\u{7}.png").unwrap().as_str(),
             "tabhere.png"
+        );
+        for spoof in [
+            "evil\u{202E}gpj.pdf",
+            "ev\u{2067}il\u{2069}gpj.pdf",
+            "\u{200F}evil\u{200B}gpj\u{FEFF}.pdf",
+        ] {
+            assert_eq!(FileName::parse(spoof).unwrap().as_str(), "evilgpj.pdf");
+        }
+        assert_eq!(
+            FileName::parse("plan\u{202E}.pdf\u{202C}").unwrap().kind(),
+            FileKind::Pdf
         );
         assert!(matches!(
             FileName::parse("../../etc/passwd"),

@@ -10,9 +10,23 @@ use super::policy::{self, PolicyError, Sniffer};
 use super::{BlobError, BlobStore, Staged, StoredBlob};
 use crate::error::Error;
 
+/// Seconds a caller is told to wait when the blob store does not answer.
+const BLOB_STORE_RETRY_AFTER: u64 = 5;
+
 impl From<BlobError> for Error {
     fn from(error: BlobError) -> Self {
-        Error::internal(error)
+        match error {
+            // The store did not answer (or answered an error): a dependency
+            // outage, which the caller may retry; nothing was changed.
+            BlobError::Store(cause) => {
+                tracing::warn!(%cause, "the blob store failed");
+                Error::Unavailable {
+                    detail: "the file store is not answering; try again shortly".into(),
+                    retry_after: BLOB_STORE_RETRY_AFTER,
+                }
+            }
+            BlobError::Missing(_) | BlobError::Config(_) => Error::internal(error),
+        }
     }
 }
 

@@ -57,7 +57,9 @@ impl Upload {
     /// [`Staged::read`]) before it is given its address.
     pub async fn stage(mut self) -> Result<Staged, BlobError> {
         if let Err(error) = self.writer.shutdown().await {
-            let _ = self.writer.abort().await;
+            // The writer is spent: `abort` after a failed `shutdown` panics
+            // ("Already shut down"). What the store kept of a multipart
+            // upload expires with the bucket's rules; a whole object goes.
             let _ = self.store.delete_key(self.temp.as_ref()).await;
             return Err(BlobError::Store(object_store::Error::Generic {
                 store: "upload",

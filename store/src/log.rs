@@ -114,6 +114,9 @@ pub const APPEND_LOCK: i64 = 0x5354_4f43_4b41_4745; // "STOCKAGE"
 pub struct Filter {
     pub project_id: Option<Uuid>,
     pub stream_id: Option<Uuid>,
+    /// The document's own stream, and events about it in other streams
+    /// (a share link's creation, revocation and downloads).
+    pub document_id: Option<Uuid>,
     pub actor: Option<String>,
     /// Any of these stored types (`DocumentAdded`, ...); empty: all.
     pub event_types: Vec<String>,
@@ -140,6 +143,7 @@ pub async fn read_filtered(
            AND (cardinality($7::text[]) = 0 OR event_type = ANY($7))
            AND ($8::timestamptz IS NULL OR recorded_at >= $8)
            AND ($9::timestamptz IS NULL OR recorded_at <= $9)
+           AND ($11::uuid IS NULL OR stream_id = $11 OR payload ->> 'document_id' = $11::text)
          ORDER BY position LIMIT $10"
     );
     let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -153,6 +157,7 @@ pub async fn read_filtered(
         .bind(filter.since_time)
         .bind(filter.until_time)
         .bind(limit)
+        .bind(filter.document_id)
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(RecordedEvent::from).collect())
@@ -165,6 +170,18 @@ pub async fn hash_at(conn: &mut PgConnection, position: i64) -> Result<Option<Ha
         .fetch_optional(conn)
         .await?;
     Ok(hash.map(|h| to_hash(&h)))
+}
+
+/// The position of the event whose hash is `hash`, if the log holds one
+/// (a head recorded earlier, e.g. by an export: the log must still reach it).
+pub async fn position_of_hash(
+    conn: &mut PgConnection,
+    hash: &Hash,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT position FROM events WHERE hash = $1")
+        .bind(hash.as_slice())
+        .fetch_optional(conn)
+        .await
 }
 
 /// Each stream's version just before `position`.

@@ -23,7 +23,7 @@ const READ_MODELS: [&str; 8] = [
 
 /// Uploads, a revision, an ACL, a delete and an undelete, a release by a
 /// second admin and a lock; the document's path.
-async fn history(app: &TestApp) -> String {
+pub(crate) async fn history(app: &TestApp) -> String {
     app.create_project("alpha").await;
     app.set_member("alpha", ADMIN, "vic", "viewer").await;
     let doc: Value = app

@@ -18,7 +18,9 @@ fn endpoints() -> Vec<(Method, &'static str)> {
 }
 
 fn forged_token() -> String {
-    let keys = stockage::identity::Keys::new(&stockage::env::Secret::new("another secret".into()));
+    let keys = stockage::identity::Keys::new(&stockage::env::Secret::new(
+        "another secret, 32 bytes or longer!".into(),
+    ));
     keys.issue(
         &stockage_events::UserId::parse(ADMIN).unwrap(),
         None,
@@ -34,6 +36,8 @@ fn expired_token() -> String {
         iat: None,
         name: None,
         admin: true,
+        iss: None,
+        aud: None,
     };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),

@@ -50,7 +50,7 @@ impl Backend {
 }
 
 pub const ADMIN: &str = "olga";
-pub const SECRET: &str = "test-secret-test-secret";
+pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Backend::Local).await
@@ -123,6 +123,7 @@ async fn spawn_with(pool: PgPool, settings: Settings) -> TestApp {
         stockage::telemetry::init_logging(false);
     }
     let blobs = BlobStore::open(&settings.storage).expect("the blob store opens");
+    let keys = Keys::for_config(&settings.auth).expect("the test secret is set");
     let app = Application::build_with_pool(settings, pool.clone())
         .await
         .expect("the application builds");
@@ -131,7 +132,7 @@ async fn spawn_with(pool: PgPool, settings: Settings) -> TestApp {
     TestApp {
         address,
         pool,
-        keys: Keys::new(&Secret::new(SECRET.into())),
+        keys,
         client: reqwest::Client::new(),
         blobs,
     }

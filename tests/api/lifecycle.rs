@@ -206,10 +206,18 @@ async fn the_state_filters_the_list_and_search(pool: PgPool) {
         Some(json!({"title": "Bridge photo"})),
     )
     .await;
-    app.indexed("alpha", &id).await;
-    let found = app
-        .search("/api/v1/search?q=bridge&state=in_review", "vic")
-        .await;
+    // The new title reaches the index after the PATCH answers: `indexed`
+    // may still see the previous extraction, so wait for the title itself.
+    let mut found = Value::Null;
+    for _ in 0..200 {
+        found = app
+            .search("/api/v1/search?q=bridge&state=in_review", "vic")
+            .await;
+        if !ids(&found, "document_id").is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(ids(&found, "document_id"), [id.as_str()]);
     let found = app
         .search("/api/v1/projects/alpha/search?q=bridge&state=wip", "vic")

@@ -1,7 +1,8 @@
 //! The permission matrix: project roles × document ACL situations × every
 //! document endpoint. The expected permission of each cell is written out
 //! below from the rules (user entry > role entry > role default; `none`
-//! denies; owners always admin; non-members nothing), not computed.
+//! denies; owners and project admins always admin; non-members nothing),
+//! not computed.
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -82,7 +83,7 @@ fn expectations() -> Vec<(&'static str, &'static str, [P; 8])> {
         (
             "adam",
             "admin",
-            [Admin, Read, Write, Admin, None, Admin, None, Write],
+            [Admin, Admin, Admin, Admin, Admin, Admin, Admin, Admin],
         ),
         (
             ADMIN,

@@ -15,7 +15,8 @@ export async function documentPage(main, slug, id) {
   await render();
   stop = follow(slug, null, (event) => {
     if (event.document_id !== id) return;
-    if (event.actor !== me) toast(`${event.actor} changed this document (${event.event.replace("document.", "")})`);
+    // Share links' own events only refresh the counts; they change nothing here.
+    if (event.actor !== me && !event.event.startsWith("share.")) toast(`${event.actor} changed this document (${event.event.replace("document.", "")})`);
     render().catch(() => {});
   }, () => render().catch(() => {}));
   return () => {

@@ -14,6 +14,16 @@ export function loginPage(main) {
   const next = new URLSearchParams(location.search).get("next");
   mount(main, h("h1", {}, "Sign in"), renderEach("login", { next }), form);
   input.focus();
+  // With a configured identity provider, that is the way in; the token
+  // paste stays as a development fallback.
+  fetch("/auth/config").then((r) => (r.ok ? r.json() : {})).then((config) => {
+    if (!config.oidc) return;
+    const back = next && next.startsWith("/") && !next.startsWith("//") ? next : "/projects";
+    const provider = h("p", { class: "card" },
+      h("a", { class: "button", id: "sign-in-oidc", target: "_self", href: `/auth/login?return_to=${encodeURIComponent(back)}` }, "Sign in with your organisation"));
+    const fallback = h("details", {}, h("summary", {}, "Development: paste a token"), form);
+    mount(main, h("h1", {}, "Sign in"), renderEach("login", { next }), provider, fallback);
+  }).catch(() => {});
 
   function submit(event) {
     event.preventDefault();

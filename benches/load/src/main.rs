@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
             args.database_url.clone(),
         ),
         None => {
-            let secret = format!("load-secret-{}", args.seed);
+            let secret = format!("load-secret-{:032}", args.seed);
             let app_url = server::database_url(&args.database_url, "stockage_load");
             let server = Server::start(&binary, &app_url, &work.join("data"), &secret).await?;
             eprintln!("started {} at {}", binary.display(), server.url);

@@ -230,6 +230,12 @@ pub fn evolve(mut state: Document, event: &Event) -> Document {
         | Event::MemberAdded { .. }
         | Event::MemberRoleChanged { .. }
         | Event::MemberRemoved { .. }
+        | Event::TokenCreated { .. }
+        | Event::TokenRevoked {}
+        | Event::ProjectSharingChanged { .. }
+        | Event::ShareCreated { .. }
+        | Event::ShareRevoked { .. }
+        | Event::ShareDownloaded { .. }
         | Event::RetentionPolicySet { .. }
         | Event::LegalHoldSet { .. }
         | Event::QuotaSet { .. } => {}

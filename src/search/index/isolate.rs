@@ -57,14 +57,9 @@ async fn in_child(
 ) -> Result<Indexed, ExtractError> {
     let mut command = tokio::process::Command::new(program);
     command
-        .args([
-            "index",
-            "extract",
-            "--type",
-            kind.as_str(),
-            "--filename",
-            filename,
-        ])
+        .args(["index", "extract", "--type", kind.as_str()])
+        // One argument, so a name like `-rf.pdf` cannot be read as an option.
+        .arg(format!("--filename={filename}"))
         .arg("--memory-bytes")
         .arg(budget.memory_bytes.to_string())
         // lopdf parses with rayon; one thread keeps the child's footprint small.

@@ -146,7 +146,13 @@ impl Projector for SearchProjector {
             | Event::DocumentStateChanged { .. }
             | Event::MemberAdded { .. }
             | Event::MemberRoleChanged { .. }
-            | Event::MemberRemoved { .. } => {}
+            | Event::MemberRemoved { .. }
+            | Event::TokenCreated { .. }
+            | Event::TokenRevoked {}
+            | Event::ProjectSharingChanged { .. }
+            | Event::ShareCreated { .. }
+            | Event::ShareRevoked { .. }
+            | Event::ShareDownloaded { .. } => {}
         }
         Ok(())
     }

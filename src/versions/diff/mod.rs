@@ -2,19 +2,22 @@
 //! a unified text diff (imara-diff, Histogram) for text-like content, a
 //! pixel summary for images of equal size. Bounded in input and time, and
 //! cached by the pair of content addresses.
+mod config;
+mod differ;
 mod inspect;
+pub mod isolate;
 pub mod pixels;
 
-use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use imara_diff::{Algorithm, BasicLineDiffPrinter, Diff, InternedInput, UnifiedDiffConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use stockage_events::{FileKind, Sha256};
 
+pub use config::DiffConfig;
+pub use differ::Differ;
 pub use inspect::{Metadata, metadata, text};
 use pixels::PixelChange;
 
@@ -24,8 +27,6 @@ pub const MAX_INSPECT_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_LINES: usize = 200_000;
 /// A unified diff longer than this is cut.
 pub const MAX_UNIFIED_BYTES: usize = 2 * 1024 * 1024;
-/// Inspecting two files may take this long before the diff gives up on it.
-pub const TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// One side of a diff.
 pub struct Side {
@@ -36,7 +37,7 @@ pub struct Side {
     pub bytes: Option<Vec<u8>>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub field: String,
     #[schema(value_type = Object)]
@@ -47,10 +48,10 @@ pub struct Change {
 
 /// The comparison of two revisions, independent of which revisions they
 /// are (so it can be cached by content).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comparison {
     /// `text` (unified diff available), `image` or `binary`.
-    pub kind: &'static str,
+    pub kind: String,
     pub summary: String,
     pub changes: Vec<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,7 +63,7 @@ pub struct Comparison {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pixels: Option<PixelChange>,
     /// What was left out to keep the diff bounded, if anything.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limits: Vec<String>,
 }
 
@@ -114,15 +115,18 @@ pub fn compare(before: &Side, after: &Side) -> Comparison {
 }
 
 fn image_change(a: &[u8], b: &[u8], limits: &mut Vec<String>) -> Option<PixelChange> {
-    let (a, b) = (pixels::decode(a)?, pixels::decode(b)?);
-    if u64::from(b.width()) * u64::from(b.height()) > pixels::MAX_PIXELS {
+    let size = pixels::dimensions(b)?;
+    if pixels::dimensions(a)? != size {
+        return None;
+    }
+    if !pixels::within_limit(size) {
         limits.push(format!(
             "images over {} pixels are not compared pixel by pixel",
             pixels::MAX_PIXELS
         ));
         return None;
     }
-    pixels::compare(&a, &b)
+    pixels::compare(&pixels::decode(a)?, &pixels::decode(b)?)
 }
 
 struct Unified {
@@ -193,7 +197,7 @@ fn finish(
         _ => format!("{} fields differ", changes.len()),
     };
     Comparison {
-        kind,
+        kind: kind.to_owned(),
         summary,
         changes,
         lines_added: unified.as_ref().map(|u| u.added),
@@ -204,41 +208,19 @@ fn finish(
     }
 }
 
-/// Runs `work` on the blocking pool, within [`TIME_LIMIT`], turning a
-/// panic (a parser meeting a hostile file) into an error.
+/// Runs `work` on the blocking pool within `time`, turning a panic (a
+/// parser meeting a hostile file) into an error. A thread past its time is
+/// abandoned, not stopped: for trusted input only (see [`isolate`]).
 pub async fn bounded<T: Send + 'static>(
+    time: Duration,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, &'static str> {
     let task =
         tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(work)));
-    match tokio::time::timeout(TIME_LIMIT, task).await {
+    match tokio::time::timeout(time, task).await {
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(_) => Err("the files could not be compared (a parser failed on them)"),
         Err(_) => Err("comparing the files took too long"),
-    }
-}
-
-/// Comparisons by (sha256 before, sha256 after): content never changes.
-#[derive(Default)]
-pub struct Cache {
-    entries: Mutex<HashMap<(Sha256, Sha256), Arc<Comparison>>>,
-}
-
-/// Entries kept before the cache starts over.
-const CACHE_ENTRIES: usize = 512;
-
-impl Cache {
-    pub fn get(&self, key: &(Sha256, Sha256)) -> Option<Arc<Comparison>> {
-        self.entries.lock().ok()?.get(key).cloned()
-    }
-
-    pub fn put(&self, key: (Sha256, Sha256), value: Arc<Comparison>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_ENTRIES {
-                entries.clear();
-            }
-            entries.insert(key, value);
-        }
     }
 }
 

@@ -1,16 +1,40 @@
 //! Pixel comparison of two images of equal size, and a highlight picture.
 use image::{DynamicImage, Rgba, RgbaImage};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Images larger than this many pixels are not compared pixel by pixel.
 pub const MAX_PIXELS: u64 = 40_000_000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PixelChange {
     pub changed_pixels: u64,
     pub total_pixels: u64,
     /// Inclusive `[x_min, y_min, x_max, y_max]`, or none when nothing changed.
     pub bounding_box: Option<[u32; 4]>,
+}
+
+/// Width and height from the header, without decoding the pixels.
+pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
+}
+
+/// Whether an image of this size is compared pixel by pixel.
+pub fn within_limit((width, height): (u32, u32)) -> bool {
+    u64::from(width) * u64::from(height) <= MAX_PIXELS
+}
+
+/// The highlight of two image files of equal size within [`MAX_PIXELS`],
+/// checked from their headers before any pixel is decoded.
+pub fn highlight_files(before: &[u8], after: &[u8]) -> Option<Vec<u8>> {
+    let size = dimensions(after)?;
+    if dimensions(before)? != size || !within_limit(size) {
+        return None;
+    }
+    highlight(&decode(before)?, &decode(after)?)
 }
 
 pub fn decode(bytes: &[u8]) -> Option<RgbaImage> {
@@ -84,5 +108,20 @@ mod tests {
             decode(&png).unwrap().get_pixel(2, 3),
             &Rgba([255, 0, 0, 255])
         );
+        let encode = |image: &RgbaImage| {
+            let mut bytes = Vec::new();
+            image
+                .write_to(
+                    &mut std::io::Cursor::new(&mut bytes),
+                    image::ImageFormat::Png,
+                )
+                .unwrap();
+            bytes
+        };
+        let (a, b) = (encode(&before), encode(&after));
+        assert_eq!(dimensions(&a), Some((10, 8)));
+        assert_eq!(highlight_files(&a, &b), Some(png));
+        assert_eq!(highlight_files(&a, &encode(&RgbaImage::new(3, 3))), None);
+        assert!(!within_limit((11_000, 11_000)) && within_limit((6_000, 6_000)));
     }
 }
