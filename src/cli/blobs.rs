@@ -25,10 +25,6 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
     let pool = db::connect(settings.database_url.expose()).await?;
     let blobs = BlobStore::open(&settings.storage)?;
     let expired = crate::uploads::sweep::sweep(&pool, &blobs).await?;
-    println!(
-        "removed {} expired resumable uploads (and {} finished ones' records)",
-        expired.expired, expired.forgotten
-    );
     let report = gc::collect(&pool, &blobs, grace).await?;
     let value = serde_json::json!({
         "scanned": report.scanned,
@@ -37,9 +33,14 @@ pub async fn run(settings: &Settings, command: Command) -> anyhow::Result<()> {
         "removed_previews": report.removed_previews,
         "kept_young": report.kept_young,
         "grace_seconds": grace.as_secs(),
+        "expired_resumable_uploads": expired.expired,
+        "forgotten_resumable_uploads": expired.forgotten,
     });
     let sentence = format!(
-        "scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",
+        "removed {} expired resumable uploads (and {} finished ones' records)\n\
+         scanned {} objects: removed {} unfinished uploads, {} unreferenced blobs and {} stale previews; {} younger than {:?} kept",
+        expired.expired,
+        expired.forgotten,
         report.scanned,
         report.removed_uploads,
         report.removed_blobs,

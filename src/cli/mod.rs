@@ -5,6 +5,7 @@ mod diff;
 mod events;
 mod index;
 mod out;
+use out::out;
 mod preview;
 mod progress;
 mod projections;
@@ -138,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => actix_web::rt::System::new().block_on(serve::run(settings)),
         Command::Migrate => runtime.block_on(async {
             crate::db::migrate(settings.database_url.expose()).await?;
-            println!("the database schema is current");
+            out!("the database schema is current")?;
             Ok(())
         }),
         Command::Token(args) => token::run(&settings, args),

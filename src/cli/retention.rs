@@ -1,3 +1,4 @@
+use super::out::out;
 use anyhow::Context;
 use stockage_store::EventStore;
 use time::OffsetDateTime;
@@ -56,7 +57,7 @@ fn print(plan: &Plan, applied: Option<&plan::Applied>, json: bool) -> anyhow::Re
             Some(applied) => serde_json::to_value(applied)?,
             None => serde_json::to_value(plan)?,
         };
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        out!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
     let verb = if applied.is_some() {
@@ -65,32 +66,40 @@ fn print(plan: &Plan, applied: Option<&plan::Applied>, json: bool) -> anyhow::Re
         "would purge"
     };
     for doc in &plan.documents {
-        println!(
+        out!(
             "{verb} document {} {:?} of {} ({} revisions, {} bytes): in the trash for more than {} days",
-            doc.document, doc.title, doc.project, doc.revisions, doc.bytes, doc.trash_days
-        );
+            doc.document,
+            doc.title,
+            doc.project,
+            doc.revisions,
+            doc.bytes,
+            doc.trash_days
+        )?;
     }
     for rev in &plan.revisions {
-        println!(
+        out!(
             "{verb} revision {} of document {} of {} ({} bytes)",
-            rev.revision, rev.document, rev.project, rev.size
-        );
+            rev.revision,
+            rev.document,
+            rev.project,
+            rev.size
+        )?;
     }
-    println!(
+    out!(
         "{verb} {} documents and {} revisions: {} bytes, {} bytes no longer stored",
         plan.documents.len(),
         plan.revisions.len(),
         plan.bytes,
         plan.bytes_freed
-    );
+    )?;
     if let Some(applied) = applied {
-        println!(
+        out!(
             "removed {} blobs ({} bytes); {} left to gc (younger than the grace period); {} documents left for the next pass",
             applied.swept.blobs_removed,
             applied.swept.bytes_removed,
             applied.swept.blobs_left_to_gc,
             applied.refused.len()
-        );
+        )?;
     }
     Ok(())
 }
