@@ -10,7 +10,7 @@ import { register } from "../registry.js";
 
 const THRESHOLD = 8 * 1024 * 1024;
 const CHUNK = 5 * 1024 * 1024;
-const LIBRARY = "/ui/vendor/tus-js-client-4.3.1.min.js";
+const LIBRARY = "/ui/vendor/tus-js-client/tus.min.js";
 let loading = null;
 
 function library() {
