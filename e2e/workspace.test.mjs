@@ -88,6 +88,8 @@ test("rename, tags, trash and restore from the document page", async () => {
   assert.ok(!listed.items.some((d) => d.id === doc.id), "gone from the list");
   await assertAccessible(page, "trashed document");
   await page.getByRole("button", { name: "Restore" }).click();
+  // The trashed page carries the same heading: wait for it to go.
+  await page.locator("#trashed").waitFor({ state: "detached" });
   await page.getByRole("heading", { name: "Hull plating", level: 1 }).waitFor();
   assert.equal((await owner("GET", `/projects/yard/documents/${doc.id}`)).title, "Hull plating");
   await context.close();
