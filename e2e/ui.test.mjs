@@ -173,7 +173,9 @@ test("a viewer has no upload button and is told why when they drop a file", asyn
   const { context, page } = await signedIn("vera");
   await page.goto(`${server.url}/projects/bridge`);
   await page.locator("#viewer-notice").waitFor();
-  // Every document in the list shows its server-side preview.
+  // Every document in the list shows its server-side preview (counted once
+  // the list is drawn: the notice can come first).
+  await page.locator("#documents tbody tr").first().waitFor();
   const rows = await page.locator("#documents tbody tr").count();
   await page.waitForFunction((n) => document.querySelectorAll("#documents img.thumb").length === n, rows);
   assert.equal(await page.locator("#file-picker").count(), 0);

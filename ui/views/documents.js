@@ -225,11 +225,19 @@ function documentGrid(slug, items) {
 // never changes, so a list refreshed by a live event reuses them.
 const previews = new Map();
 
-function previewUrl(path) {
+function previewUrl(path, attempt = 0) {
   if (!previews.has(path)) {
-    previews.set(path, blob(path).then(({ blob: image, response }) =>
-      response.headers.get("content-type")?.startsWith("image/") ? URL.createObjectURL(image) : null));
-    previews.get(path).catch(() => previews.delete(path));
+    const fetched = blob(path).then(({ blob: image, response }) =>
+      response.headers.get("content-type")?.startsWith("image/") ? URL.createObjectURL(image) : null)
+      .catch(async (error) => {
+        previews.delete(path);
+        // A busy server (503 with Retry-After) or a dropped connection:
+        // try again a few times before leaving the type's badge.
+        if (attempt >= 3) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        return previewUrl(path, attempt + 1);
+      });
+    previews.set(path, fetched);
   }
   return previews.get(path);
 }
