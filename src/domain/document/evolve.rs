@@ -1,7 +1,7 @@
 //! How each event changes a document's state.
 use stockage_events::Event;
 
-use super::*;
+use super::Document;
 
 pub fn evolve(mut state: Document, event: &Event) -> Document {
     match event {
