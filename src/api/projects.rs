@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::auth::AuthUser;
 use super::{AppState, meta};
+use crate::documents::members;
 use crate::documents::projects::{self, MemberView, ProjectView};
 use crate::domain::project::ProjectCommand;
 use crate::error::Error;
@@ -186,14 +187,12 @@ pub async fn remove_member(
 ) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &path.0, &user.id).await?;
     let member = member_path(&path)?;
-    let command = ProjectCommand::RemoveMember {
-        user: member,
-        by: user.id.clone(),
-    };
-    projects::execute(
+    // The member's document ACL entries are revoked with them (0055).
+    members::remove(
         &state.store,
         membership.project.id,
-        command,
+        member,
+        user.id.clone(),
         meta(&user, &req),
     )
     .await?;

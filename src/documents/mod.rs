@@ -3,6 +3,7 @@
 //! and views, and the fields users type.
 pub mod add;
 pub mod fields;
+pub mod members;
 pub mod order;
 pub mod projects;
 pub mod queries;

@@ -63,8 +63,9 @@ pub enum AppendError {
     Database(String),
 }
 
+/// Appends written in one transaction: all of them or none.
 struct Pending {
-    append: Append,
+    appends: Vec<Append>,
     reply: oneshot::Sender<Result<Vec<RecordedEvent>, AppendError>>,
 }
 
@@ -95,9 +96,20 @@ impl EventStore {
     /// Appends atomically; returns the recorded events with their positions.
     #[tracing::instrument(skip_all, fields(stream_id = %append.stream_id, events = append.events.len()), err(level = "debug"))]
     pub async fn append(&self, append: Append) -> Result<Vec<RecordedEvent>, AppendError> {
+        self.append_together(vec![append]).await
+    }
+
+    /// Appends to several streams atomically: every append is written in
+    /// the same transaction or none is (a version conflict on any of them
+    /// refuses them all). Returns the recorded events in the given order.
+    #[tracing::instrument(skip_all, fields(streams = appends.len()), err(level = "debug"))]
+    pub async fn append_together(
+        &self,
+        appends: Vec<Append>,
+    ) -> Result<Vec<RecordedEvent>, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Pending { append, reply })
+            .send(Pending { appends, reply })
             .await
             .map_err(|_| AppendError::Closed)?;
         answer.await.map_err(|_| AppendError::Closed)?

@@ -55,7 +55,7 @@ pub(super) async fn run(
             return;
         }
         metrics::histogram!("stockage_append_batch_size").record(batch.len() as f64);
-        let appends: Vec<&Append> = batch.iter().map(|p| &p.append).collect();
+        let appends: Vec<&[Append]> = batch.iter().map(|p| p.appends.as_slice()).collect();
         let conn = match held.take() {
             Some(conn) => Ok(conn),
             None => pool.acquire().await,
@@ -91,7 +91,7 @@ pub(super) async fn run(
 async fn write_batch(
     conn: &mut PgConnection,
     projectors: &[Box<dyn Projector>],
-    appends: &[&Append],
+    appends: &[&[Append]],
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut refused: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
     let mut one_by_one = false;
@@ -135,7 +135,7 @@ enum Attempt {
 async fn try_batch(
     conn: &mut PgConnection,
     projectors: &[Box<dyn Projector>],
-    appends: &[&Append],
+    appends: &[&[Append]],
     refused: &mut [Option<AppendError>],
     one_by_one: bool,
 ) -> Result<Attempt, sqlx::Error> {
@@ -143,49 +143,47 @@ async fn try_batch(
     let live = |i: &usize| refused[*i].is_none();
     let streams: Vec<Uuid> = (0..appends.len())
         .filter(live)
-        .map(|i| appends[i].stream_id)
+        .flat_map(|i| appends[i].iter().map(|append| append.stream_id))
         .collect();
     let (mut position, mut prev_hash, mut versions) = begin_append(&mut tx, &streams).await?;
 
     let now = now_micros();
     let mut recorded: Vec<Vec<RecordedEvent>> = appends.iter().map(|_| Vec::new()).collect();
-    for (index, append) in appends.iter().enumerate() {
+    for (index, together) in appends.iter().enumerate() {
         if refused[index].is_some() {
             continue;
         }
-        let version = versions.entry(append.stream_id).or_insert(0);
-        if let Expected::Version(expected) = append.expected
-            && expected != *version
-        {
-            refused[index] = Some(AppendError::Conflict {
-                stream_id: append.stream_id,
-                expected,
-                actual: *version,
-            });
+        // Every expected version is checked before any position is taken,
+        // so a conflict on one stream leaves the whole group out.
+        if let Some(conflict) = conflict(together, &versions) {
+            refused[index] = Some(conflict);
             continue;
         }
-        for new in &append.events {
-            position += 1;
-            *version += 1;
-            let mut event = RecordedEvent {
-                position,
-                event_id: new.event_id,
-                stream_id: append.stream_id,
-                stream_version: *version,
-                project_id: append.project_id,
-                event_type: new.event.event_type().to_owned(),
-                schema_version: SCHEMA_VERSION,
-                payload: new.event.payload(),
-                actor: append.meta.actor.to_string(),
-                correlation_id: append.meta.correlation_id,
-                causation_id: append.meta.causation_id,
-                recorded_at: now,
-                prev_hash,
-                hash: GENESIS_HASH,
-            };
-            event.hash = chain_hash(&prev_hash, &canonical_bytes(&event));
-            prev_hash = event.hash;
-            recorded[index].push(event);
+        for append in together.iter() {
+            let version = versions.entry(append.stream_id).or_insert(0);
+            for new in &append.events {
+                position += 1;
+                *version += 1;
+                let mut event = RecordedEvent {
+                    position,
+                    event_id: new.event_id,
+                    stream_id: append.stream_id,
+                    stream_version: *version,
+                    project_id: append.project_id,
+                    event_type: new.event.event_type().to_owned(),
+                    schema_version: SCHEMA_VERSION,
+                    payload: new.event.payload(),
+                    actor: append.meta.actor.to_string(),
+                    correlation_id: append.meta.correlation_id,
+                    causation_id: append.meta.causation_id,
+                    recorded_at: now,
+                    prev_hash,
+                    hash: GENESIS_HASH,
+                };
+                event.hash = chain_hash(&prev_hash, &canonical_bytes(&event));
+                prev_hash = event.hash;
+                recorded[index].push(event);
+            }
         }
     }
     if recorded.iter().all(Vec::is_empty) {
@@ -224,6 +222,28 @@ async fn try_batch(
     }
     tx.commit().await?;
     Ok(Attempt::Committed(recorded))
+}
+
+/// The first append of a group whose stream is not at the version it
+/// expects, counting the group's own earlier appends to the same stream.
+fn conflict(together: &[Append], versions: &HashMap<Uuid, i64>) -> Option<AppendError> {
+    let mut after: HashMap<Uuid, i64> = HashMap::new();
+    for append in together {
+        let actual = *after
+            .entry(append.stream_id)
+            .or_insert_with(|| versions.get(&append.stream_id).copied().unwrap_or(0));
+        if let Expected::Version(expected) = append.expected
+            && expected != actual
+        {
+            return Some(AppendError::Conflict {
+                stream_id: append.stream_id,
+                expected,
+                actual,
+            });
+        }
+        after.insert(append.stream_id, actual + append.events.len() as i64);
+    }
+    None
 }
 
 /// Takes the append lock, then reads the head of the log and the version

@@ -269,3 +269,39 @@ async fn a_refused_append_does_not_sink_the_others_in_its_batch(pool: PgPool) {
     );
     assert_eq!(verify_chain(GENESIS_HASH, 1, &log), Ok(log[41].hash));
 }
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn appends_together_are_written_all_or_none(pool: PgPool) {
+    let store = bare_store(&pool);
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    store
+        .append(append(b, Expected::Version(0), 0))
+        .await
+        .unwrap();
+
+    // b is at version 1, not 0: the append to a is refused with it.
+    let refused = store
+        .append_together(vec![
+            append(a, Expected::Version(0), 1),
+            append(b, Expected::Version(0), 2),
+        ])
+        .await;
+    assert!(matches!(refused, Err(AppendError::Conflict { stream_id, .. }) if stream_id == b));
+    assert_eq!(whole_log(&store).await.len(), 1);
+
+    let written = store
+        .append_together(vec![
+            append(a, Expected::Version(0), 1),
+            append(b, Expected::Version(1), 2),
+            append(b, Expected::Version(2), 3),
+        ])
+        .await
+        .unwrap();
+    let shape: Vec<(Uuid, i64, i64)> = written
+        .iter()
+        .map(|e| (e.stream_id, e.stream_version, e.position))
+        .collect();
+    assert_eq!(shape, [(a, 1, 2), (b, 2, 3), (b, 3, 4)]);
+    let log = whole_log(&store).await;
+    assert_eq!(verify_chain(GENESIS_HASH, 1, &log), Ok(log[3].hash));
+}

@@ -28,6 +28,7 @@ mod lifecycle;
 mod live;
 mod live_nodes;
 mod locks;
+mod membership_acl;
 mod names;
 mod outages;
 mod permissions;
