@@ -1,5 +1,4 @@
 //! Documents (ProjectResource): upload, list, get, change, delete, download.
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -71,12 +70,13 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-    form: Multipart,
+    body: web::Payload,
 ) -> Result<HttpResponse, Error> {
     let membership = gate::project(state.pool(), &slug, &user.id, "upload").await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
     let room = form::quota_room(&req, &state, membership.project.id).await?;
-    let received = form::receive(form, &state.blobs, state.max_upload_bytes, None, room).await?;
+    let received =
+        form::receive(&req, body, &state.blobs, state.max_upload_bytes, None, room).await?;
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());

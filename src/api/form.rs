@@ -1,7 +1,12 @@
 //! Reading a `multipart/form-data` upload: the `file` part streams into
-//! storage, `title` and `tags` are small text parts.
+//! storage, `title` and `tags` are small text parts, any other part is
+//! refused, and the whole request is capped (see [`capped`]).
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use actix_multipart::Multipart;
-use futures_util::TryStreamExt;
+use actix_web::{HttpRequest, web};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use stockage_events::FileKind;
 
 use crate::documents::fields::{parse_tags, parse_title};
@@ -10,8 +15,13 @@ use crate::storage::policy::FileName;
 use crate::storage::receive::{receive_stream, same_kind, too_large};
 use crate::storage::{BlobStore, Staged, StoredBlob};
 
-/// Largest text part (`title`, `tags`) accepted in an upload form.
-const MAX_TEXT_PART: usize = 8 * 1024;
+/// Largest `tags` part: 32 tags of 50 characters fit with room to spare.
+const MAX_TAGS_PART: usize = 8 * 1024;
+/// Largest `title` part: 200 characters of up to 4 bytes, and spaces.
+const MAX_TITLE_PART: usize = 1024;
+/// What a form may carry beyond its file: part headers, boundaries and the
+/// two text parts. The whole request is cut off past the cap plus this.
+pub const FORM_ALLOWANCE: u64 = 64 * 1024;
 
 /// What an upload form carried, its file already in the blob store.
 pub struct Received {
@@ -26,32 +36,57 @@ pub struct Received {
 /// `only`, a file of another type is refused before its bytes are read.
 /// On any error nothing stays in the blob store.
 pub async fn receive(
-    mut form: Multipart,
+    req: &HttpRequest,
+    body: web::Payload,
     blobs: &BlobStore,
     max_bytes: u64,
     only: Option<FileKind>,
     room: Option<u64>,
 ) -> Result<Received, Error> {
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let body = capped(body, max_bytes + FORM_ALLOWANCE, overflowed.clone());
+    let mut form = Multipart::new(req.headers(), body);
     let mut file: Option<(FileName, Staged)> = None;
     let mut title = None;
     let mut tags = None;
     let outcome: Result<(), Error> = async {
         while let Some(field) = form.try_next().await.map_err(bad_form)? {
-            match field.name().unwrap_or_default() {
-                "file" if file.is_some() => {
-                    return Err(Error::Invalid(
-                        "the form has more than one file part".into(),
-                    ));
-                }
+            let name = field.name().unwrap_or_default().to_owned();
+            let twice = match name.as_str() {
+                "file" => file.is_some(),
+                "title" => title.is_some(),
+                "tags" => tags.is_some(),
+                _ => return Err(unknown_part(&name)),
+            };
+            if twice {
+                return Err(Error::Invalid(format!(
+                    "the form has more than one \"{name}\" part"
+                )));
+            }
+            match name.as_str() {
                 "file" => file = Some(receive_file(field, blobs, max_bytes, only).await?),
-                "title" => title = Some(parse_title(&text_part(field, "title").await?)?),
-                "tags" => tags = Some(parse_tags(text_part(field, "tags").await?.split(','))?),
-                _ => drain(field).await?,
+                "title" => {
+                    let text = text_part(field, "title", MAX_TITLE_PART).await?;
+                    title = Some(parse_title(&text)?);
+                }
+                _ => {
+                    let text = text_part(field, "tags", MAX_TAGS_PART).await?;
+                    tags = Some(parse_tags(text.split(','))?);
+                }
             }
         }
         Ok(())
     }
     .await;
+    // Past the request cap, whichever part was being read says 413.
+    let outcome = match outcome {
+        Err(_) if overflowed.load(Ordering::Relaxed) => Err(Error::TooLarge(format!(
+            "the request is larger than the upload limit of {} MB plus {} KB for the form",
+            max_bytes / 1_000_000,
+            FORM_ALLOWANCE / 1024
+        ))),
+        other => other,
+    };
     // The file gets its content address only once the whole form is good.
     match (outcome, file) {
         (Ok(()), Some((filename, staged))) => {
@@ -102,7 +137,7 @@ pub async fn quota_room(
 ) -> Result<Option<u64>, Error> {
     let room = state.quota.room(state.pool(), project_id).await?;
     if let (Some(room), Some(declared)) = (room, declared_length(req))
-        && declared > room + 64 * 1024
+        && declared > room + FORM_ALLOWANCE
     {
         return Err(crate::retention::quota::over_quota(declared, room));
     }
@@ -122,23 +157,51 @@ fn bad_form(error: actix_multipart::MultipartError) -> Error {
     Error::Invalid(format!("the multipart form could not be read: {error}"))
 }
 
-async fn text_part(mut field: actix_multipart::Field, name: &str) -> Result<String, Error> {
+/// The request body, ended with an error once more than `limit` bytes came
+/// (and `overflowed` set), so no part is read past it.
+fn capped(
+    body: web::Payload,
+    limit: u64,
+    overflowed: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<bytes::Bytes, actix_web::error::PayloadError>> + 'static {
+    let mut seen = 0u64;
+    body.map(move |chunk| {
+        let chunk = chunk?;
+        seen += chunk.len() as u64;
+        if seen > limit {
+            overflowed.store(true, Ordering::Relaxed);
+            return Err(actix_web::error::PayloadError::Overflow);
+        }
+        Ok(chunk)
+    })
+}
+
+/// 400 before a byte of the part is read: only `file`, `title` and `tags`
+/// are read, and reading anything else would be reading unbounded junk.
+fn unknown_part(name: &str) -> Error {
+    let shown: String = name.chars().take(64).collect();
+    Error::Invalid(format!(
+        "the form has an unknown part \"{}\"; an upload form has only the parts file, title and tags",
+        shown.escape_default()
+    ))
+}
+
+async fn text_part(
+    mut field: actix_multipart::Field,
+    name: &str,
+    limit: usize,
+) -> Result<String, Error> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.try_next().await.map_err(bad_form)? {
-        if bytes.len() + chunk.len() > MAX_TEXT_PART {
+        if bytes.len() + chunk.len() > limit {
             return Err(Error::Invalid(format!(
-                "the {name} part is longer than {MAX_TEXT_PART} bytes"
+                "the {name} part is longer than {limit} bytes"
             )));
         }
         bytes.extend_from_slice(&chunk);
     }
     String::from_utf8(bytes)
         .map_err(|_| Error::Invalid(format!("the {name} part is not UTF-8 text")))
-}
-
-async fn drain(mut field: actix_multipart::Field) -> Result<(), Error> {
-    while field.try_next().await.map_err(bad_form)?.is_some() {}
-    Ok(())
 }
 
 async fn receive_file(
@@ -168,7 +231,7 @@ pub fn check_declared_length(req: &actix_web::HttpRequest, max_bytes: u64) -> Re
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     match declared {
-        Some(length) if length > max_bytes + 64 * 1024 => Err(too_large(max_bytes)),
+        Some(length) if length > max_bytes + FORM_ALLOWANCE => Err(too_large(max_bytes)),
         _ => Ok(()),
     }
 }

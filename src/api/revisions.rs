@@ -1,5 +1,4 @@
 //! Revisions: new content, history, old content, labels, restore.
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -123,7 +122,8 @@ pub async fn put_content(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let (filename, blob) = if is_form {
         let received = form::receive(
-            Multipart::new(req.headers(), body),
+            &req,
+            body,
             &state.blobs,
             state.max_upload_bytes,
             Some(doc.document.kind()?),

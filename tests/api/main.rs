@@ -47,5 +47,6 @@ mod slow_files;
 mod storage;
 mod tus;
 mod ui;
+mod upload_form;
 mod uploads;
 mod verify;
