@@ -223,17 +223,32 @@ fn check_stl(p: &[u8], size: u64) -> Result<(), PolicyError> {
     }))
 }
 
-/// glTF JSON must be an object with an `asset` object. Reads the whole
-/// document as a stream; only `asset` is kept in memory.
+/// glTF JSON must be an object with an `asset` object that has a string
+/// `version` (glTF 2.0 requires it). Reads the document as a stream with
+/// memory bounded by its longest key and the version string: the derived
+/// visitors keep only `asset.version` and skip every other value, `asset`'s
+/// own included, through `IgnoredAny`, which serde_json walks without
+/// building a tree or allocating (nesting is capped at 128 levels). Keeping
+/// `asset` as a `serde_json::Map` cost ~16× the bytes placed inside it.
 pub fn check_gltf_json(reader: impl std::io::Read) -> Result<(), PolicyError> {
     #[derive(serde::Deserialize)]
     struct Probe {
-        asset: Option<serde_json::Map<String, serde_json::Value>>,
+        asset: Option<Asset>,
     }
-    let probe: Probe = serde_json::from_reader(reader)
-        .map_err(|e| PolicyError::Type(format!("a .gltf file must be valid JSON: {e}")))?;
+    #[derive(serde::Deserialize)]
+    struct Asset {
+        version: Option<String>,
+    }
+    let probe: Probe = serde_json::from_reader(reader).map_err(|e| {
+        PolicyError::Type(format!(
+            "a .gltf file must be valid JSON with an \"asset\" object: {e}"
+        ))
+    })?;
     match probe.asset {
-        Some(_) => Ok(()),
+        Some(Asset { version: Some(_) }) => Ok(()),
+        Some(Asset { version: None }) => Err(PolicyError::Type(
+            "a .gltf file's \"asset\" object must have a \"version\" (e.g. \"2.0\")".into(),
+        )),
         None => Err(PolicyError::Type(
             "a .gltf file must have an \"asset\" object".into(),
         )),
@@ -358,5 +373,19 @@ mod tests {
             check_gltf_json(&b"{\"asset\": {}"[..]),
             Err(PolicyError::Type(_))
         ));
+        assert!(matches!(
+            check_gltf_json(&b"{\"asset\": {\"generator\": \"x\"}}"[..]),
+            Err(PolicyError::Type(why)) if why.contains("version")
+        ));
+        assert!(matches!(
+            check_gltf_json(&b"{\"asset\": {\"version\": 2}}"[..]),
+            Err(PolicyError::Type(_))
+        ));
+        assert_eq!(
+            check_gltf_json(
+                &b"{\"asset\": {\"extras\": {\"a\": [1, {}]}, \"version\": \"2.0\"}}"[..]
+            ),
+            Ok(())
+        );
     }
 }

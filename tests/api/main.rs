@@ -21,6 +21,7 @@ mod document_list;
 mod documents;
 mod event_store;
 mod events_cli;
+mod gltf_check;
 mod index_cli;
 mod indexing;
 mod least_privilege;
