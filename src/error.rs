@@ -140,6 +140,7 @@ impl From<AppendError> for Error {
                 Error::Conflict("someone else changed this at the same moment; please retry".into())
             }
             AppendError::Rejected(why) => Error::Conflict(why),
+            AppendError::Unavailable(cause) => database_unavailable(cause),
             AppendError::Closed | AppendError::Database(_) => Error::internal(error),
         }
     }
@@ -150,13 +151,30 @@ impl From<CommandError<DomainError>> for Error {
         match error {
             CommandError::Refused(refusal) => refusal.into(),
             CommandError::Append(append) => append.into(),
+            CommandError::Read(read) => read.into(),
             other => Error::internal(other),
         }
     }
 }
 
+/// Seconds a caller is told to wait when the database does not answer.
+const DATABASE_RETRY_AFTER: u64 = 5;
+
+fn database_unavailable(cause: impl std::fmt::Display) -> Error {
+    tracing::warn!(%cause, "the database is not answering");
+    Error::Unavailable {
+        detail: "the database is not answering; try again shortly".into(),
+        retry_after: DATABASE_RETRY_AFTER,
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
+        // Down or restarting is an outage the caller may retry (503), not
+        // a fault of this server (500).
+        if stockage_store::is_unavailable(&error) {
+            return database_unavailable(error);
+        }
         Error::internal(error)
     }
 }

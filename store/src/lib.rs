@@ -59,8 +59,29 @@ pub enum AppendError {
     Rejected(String),
     #[error("the event store is shutting down")]
     Closed,
+    /// The database did not answer (down, restarting, refusing
+    /// connections); nothing was written and the caller may retry.
+    #[error("the database is not answering: {0}")]
+    Unavailable(String),
     #[error("database error while appending: {0}")]
     Database(String),
+}
+
+/// Appends written in one transaction: all of them or none.
+/// Whether `error` says the database is out of reach (down, restarting,
+/// out of connections) rather than that a statement was wrong: the kind
+/// a caller may retry shortly.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        // 08: connection exceptions; 57P01-03: shutdown, crash, starting
+        // up; 53300: too many connections.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
 }
 
 /// Appends written in one transaction: all of them or none.

@@ -74,9 +74,16 @@ pub(super) async fn run(
             Ok(outcomes) => outcomes,
             Err(error) => {
                 tracing::error!(%error, "append transaction failed");
+                let unavailable = crate::is_unavailable(&error);
                 appends
                     .iter()
-                    .map(|_| Err(AppendError::Database(error.to_string())))
+                    .map(|_| {
+                        Err(if unavailable {
+                            AppendError::Unavailable(error.to_string())
+                        } else {
+                            AppendError::Database(error.to_string())
+                        })
+                    })
                     .collect()
             }
         };

@@ -1,19 +1,15 @@
 //! Real time across processes: several nodes on one database, a server
 //! shutting down, and a database restarting under connected clients.
-use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
 
+use crate::cluster::{Cluster, temp_dir};
 use crate::helpers::{ADMIN, TestApp, database_url, fixture};
 use crate::processes::ServerProcess;
 use crate::subscriber::positions;
-
-fn temp_dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("stockage-{name}-{}", uuid::Uuid::new_v4()))
-}
 
 /// `name` with one byte changed per `i`, so every upload is new content.
 fn variant(name: &str, i: u8) -> Vec<u8> {
@@ -77,99 +73,6 @@ async fn a_server_stopping_closes_its_websockets_with_a_close_frame(pool: PgPool
     );
     let close = subscriber.closed.clone().flatten().expect("a close frame");
     assert_eq!(u16::from(close.code), 1001, "going away");
-}
-
-/// A PostgreSQL cluster of the test's own, so restarting it disturbs no
-/// other test. Made with the machine's `initdb` as the `postgres` user.
-struct Cluster {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Cluster {
-    fn bin(tool: &str) -> PathBuf {
-        let versions = std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL is installed");
-        let mut versions: Vec<PathBuf> = versions.flatten().map(|e| e.path()).collect();
-        versions.sort();
-        versions.last().unwrap().join("bin").join(tool)
-    }
-
-    fn as_postgres(tool: &str, args: &[&str]) {
-        let status = std::process::Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(Self::bin(tool))
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "{tool} {args:?} failed");
-    }
-
-    fn start() -> Self {
-        let dir = temp_dir("pg");
-        std::fs::create_dir_all(&dir).unwrap();
-        let chown = std::process::Command::new("chown")
-            .args(["postgres:postgres", dir.to_str().unwrap()])
-            .status()
-            .unwrap();
-        assert!(chown.success());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let data = dir.join("data");
-        Self::as_postgres(
-            "initdb",
-            &[
-                "-D",
-                data.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-            ],
-        );
-        let cluster = Self { dir, port };
-        cluster.ctl("start");
-        cluster
-    }
-
-    fn ctl(&self, action: &str) {
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -k {}",
-            self.port,
-            self.dir.display()
-        );
-        let data = self.dir.join("data");
-        let log = self.dir.join("log");
-        Self::as_postgres(
-            "pg_ctl",
-            &[
-                action,
-                "-w",
-                "-m",
-                "fast",
-                "-D",
-                data.to_str().unwrap(),
-                "-l",
-                log.to_str().unwrap(),
-                "-o",
-                &options,
-            ],
-        );
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/stockage", self.port)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.ctl("stop");
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
 }
 
 /// Retries a request the database restart may refuse for a moment.

@@ -1,6 +1,7 @@
 //! One integration-test binary; every test gets its own fresh database
 //! (`#[sqlx::test]` creates and migrates a new one per test).
 mod channels_consumer;
+mod cluster;
 mod helpers;
 mod processes;
 mod redis_server;
@@ -21,6 +22,7 @@ mod document_list;
 mod documents;
 mod event_store;
 mod events_cli;
+mod faults;
 mod gltf_check;
 mod index_cli;
 mod indexing;
