@@ -59,6 +59,12 @@ struct Args {
     /// Operations a second the mixed scenario aims at (default 100; 20 quick).
     #[arg(long)]
     mixed_rate: Option<f64>,
+    /// Minutes the soak scenario runs (default 10; 1 quick).
+    #[arg(long)]
+    soak_minutes: Option<f64>,
+    /// Seconds per soak interval, one report row each (default 30; 10 quick).
+    #[arg(long)]
+    soak_interval: Option<u64>,
     /// Documents in the search corpus (default 10,000; 200 quick); 100000 for the large corpus.
     #[arg(long)]
     search_docs: Option<usize>,

@@ -19,3 +19,13 @@ pub fn reset_peak(pid: u32) -> f64 {
 pub fn peak(pid: u32) -> f64 {
     status_kb(pid, "VmHWM:").unwrap_or(0.0) / 1024.0
 }
+
+/// Resident memory now, in MB (`VmRSS`).
+pub fn current(pid: u32) -> f64 {
+    status_kb(pid, "VmRSS:").unwrap_or(0.0) / 1024.0
+}
+
+/// File descriptors the process has open (entries of `/proc/PID/fd`).
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}

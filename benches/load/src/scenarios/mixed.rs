@@ -16,7 +16,7 @@ use super::Ctx;
 const DOCUMENTS: u64 = 20;
 const SMALL: usize = 20_000;
 
-struct Mix {
+pub struct Mix {
     slug: String,
     owner: Api,
     reader: Api,
@@ -26,7 +26,7 @@ struct Mix {
 
 impl Mix {
     /// Operation `n` of the run: which one and on what is fixed by the seed.
-    async fn op(&self, n: u64) -> Result<(), String> {
+    pub async fn op(&self, n: u64) -> Result<(), String> {
         let mut rng = Rng::new(self.seed ^ n.wrapping_mul(0x9E37_79B9));
         let doc = &self.documents[rng.below(DOCUMENTS) as usize];
         let slug = &self.slug;
@@ -59,8 +59,9 @@ impl Mix {
     }
 }
 
-pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
-    let slug = ctx.project("mixed").await?;
+/// A project with a reader and [`DOCUMENTS`] documents, ready to mix.
+pub async fn prepare(ctx: &Ctx, name: &str) -> anyhow::Result<Arc<Mix>> {
+    let slug = ctx.project(name).await?;
     ctx.api
         .add_member(&slug, "load-reader", "viewer")
         .await
@@ -80,13 +81,17 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
         .map(|doc| Ok(doc?["id"].as_str().unwrap_or_default().to_owned()))
         .collect::<Result<Vec<_>, String>>()
         .map_err(anyhow::Error::msg)?;
-    let mix = Arc::new(Mix {
+    Ok(Arc::new(Mix {
         slug,
         owner: ctx.api.clone(),
         reader: ctx.user("load-reader").await?,
         documents,
         seed: ctx.seed,
-    });
+    }))
+}
+
+pub async fn run(ctx: &Ctx) -> anyhow::Result<Vec<Row>> {
+    let mix = prepare(ctx, "mixed").await?;
     let rate = ctx.mixed_rate;
     let duration = Duration::from_secs(if ctx.quick { 5 } else { 30 });
     let outcome = drive::open_loop(rate, duration, |n| {

@@ -5,6 +5,7 @@ mod fanout;
 mod mixed;
 mod rebuild;
 mod search;
+mod soak;
 mod transfer;
 mod tus;
 
@@ -33,6 +34,10 @@ pub enum Scenario {
     Search,
     /// Resumable (tus) uploads in 5 MB PATCHes beside multipart.
     Tus,
+    /// The mixed load for `--soak-minutes`, with the server's RSS, open
+    /// file descriptors and p99 per interval. Only when named: not part of
+    /// the default run or CI.
+    Soak,
 }
 
 impl Scenario {
@@ -53,6 +58,7 @@ impl Scenario {
             Scenario::Fanout => "fanout",
             Scenario::Search => "search",
             Scenario::Tus => "tus",
+            Scenario::Soak => "soak",
         }
     }
 }
@@ -72,6 +78,10 @@ pub fn runs(selected: &[Scenario]) -> Vec<Scenario> {
             runs.push(s);
         }
     }
+    // The soak is never in `all()`: it runs only when named, last.
+    if selected.contains(&Scenario::Soak) {
+        runs.push(Scenario::Soak);
+    }
     runs
 }
 
@@ -89,6 +99,7 @@ pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow
         Scenario::Search => search::run(ctx).await,
         Scenario::Tus => tus::run(ctx).await,
         Scenario::Mixed => mixed::run(ctx).await,
+        Scenario::Soak => soak::run(ctx).await,
         Scenario::Fanout => {
             let (mut rows, bare) = broadcast::run(ctx).await?;
             rows.append(&mut fanout::run(ctx, &bare).await?);
@@ -115,6 +126,8 @@ pub struct Ctx {
     pub rebuild_events: usize,
     pub mixed_rate: f64,
     pub search_docs: usize,
+    pub soak: Duration,
+    pub soak_interval: Duration,
     projects: AtomicU64,
 }
 
@@ -164,6 +177,16 @@ impl Ctx {
             search_docs: args
                 .search_docs
                 .unwrap_or(if args.quick { 200 } else { 10_000 }),
+            soak: Duration::from_secs_f64(
+                60.0 * args
+                    .soak_minutes
+                    .unwrap_or(if args.quick { 1.0 } else { 10.0 }),
+            ),
+            soak_interval: Duration::from_secs(args.soak_interval.unwrap_or(if args.quick {
+                10
+            } else {
+                30
+            })),
             binary,
             projects: AtomicU64::new(0),
         })
