@@ -60,7 +60,7 @@ pub async fn receive(
             };
             if twice {
                 return Err(Error::Invalid(format!(
-                    "the form has more than one \"{name}\" part"
+                    "the form has more than one {name} part (each part comes once)"
                 )));
             }
             match name.as_str() {
