@@ -14,6 +14,7 @@ mod previews;
 mod projects;
 mod public;
 mod retention;
+mod room;
 mod revisions;
 mod search;
 mod shares;
