@@ -38,8 +38,8 @@ pub async fn complete(
                 Need::Write,
                 "upload-complete",
             )
-            .await?
-            .live()?;
+            .await?;
+            let doc = crate::retention::trash::live(pool, doc).await?;
             check_kind(&doc, kind)?;
             check_expected(if_match, &doc)?;
             crate::locks::may_change(&uploads.store, &doc, user).await?;

@@ -112,8 +112,8 @@ impl Uploads {
                     Need::Write,
                     "upload-create",
                 )
-                .await?
-                .live()?;
+                .await?;
+                let doc = crate::retention::trash::live(self.pool(), doc).await?;
                 check_kind(&doc, target.filename.kind())?;
                 check_expected(target.if_match, &doc)?;
                 crate::locks::may_change(&self.store, &doc, user).await?;
@@ -267,6 +267,7 @@ impl Uploads {
                 | Error::Forbidden(_)
                 | Error::NotFound(_)
                 | Error::InsufficientStorage(_)
+                | Error::Gone(_)
                 | Error::Unprocessable(_)
         );
         if ends && let Err(cleanup) = self.discard(row).await {
