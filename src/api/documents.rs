@@ -74,9 +74,16 @@ pub async fn upload(
 ) -> Result<HttpResponse, Error> {
     let membership = gate::project(state.pool(), &slug, &user.id, "upload").await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
-    let room = form::quota_room(&req, &state, membership.project.id).await?;
-    let received =
-        form::receive(&req, body, &state.blobs, state.max_upload_bytes, None, room).await?;
+    let room = super::room::check(&req, &state, membership.project.id).await?;
+    let received = form::receive(
+        &req,
+        body,
+        &state.blobs,
+        state.max_upload_bytes,
+        None,
+        &room,
+    )
+    .await?;
     let title = received
         .title
         .unwrap_or_else(|| received.filename.stem().to_owned());
@@ -96,6 +103,8 @@ pub async fn upload(
         meta(&user, &req),
     )
     .await?;
+    // The revision counts now, in the same commit that recorded it.
+    received.reservation.release().await?;
     let view = DocumentView::new(
         &membership.project.slug,
         &queries::get(state.pool(), id).await?,

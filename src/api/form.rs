@@ -9,8 +9,10 @@ use actix_web::{HttpRequest, web};
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use stockage_events::FileKind;
 
+use super::room::Room;
 use crate::documents::fields::{parse_tags, parse_title};
 use crate::error::Error;
+use crate::retention::quota::Reservation;
 use crate::storage::policy::FileName;
 use crate::storage::receive::{receive_stream, same_kind, too_large};
 use crate::storage::{BlobStore, Staged, StoredBlob};
@@ -29,6 +31,8 @@ pub struct Received {
     pub blob: StoredBlob,
     pub title: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// The file's room under the quota: release it once it is recorded.
+    pub reservation: Reservation,
 }
 
 /// Reads a multipart upload: the `file` part streams through the policy
@@ -41,7 +45,7 @@ pub async fn receive(
     blobs: &BlobStore,
     max_bytes: u64,
     only: Option<FileKind>,
-    room: Option<u64>,
+    room: &Room<'_>,
 ) -> Result<Received, Error> {
     let overflowed = Arc::new(AtomicBool::new(false));
     let body = capped(body, max_bytes + FORM_ALLOWANCE, overflowed.clone());
@@ -90,12 +94,13 @@ pub async fn receive(
     // The file gets its content address only once the whole form is good.
     match (outcome, file) {
         (Ok(()), Some((filename, staged))) => {
-            let staged = within_quota(staged, room).await?;
+            let (blob, reservation) = room.commit(staged).await?;
             Ok(Received {
                 filename,
-                blob: staged.commit().await?,
+                blob,
                 title,
                 tags,
+                reservation,
             })
         }
         (Ok(()), None) => Err(Error::Invalid(
@@ -108,49 +113,6 @@ pub async fn receive(
             Err(error)
         }
     }
-}
-
-/// The staged file, if it fits in the project's `room`; discarded (and
-/// 507) otherwise, before it reaches its content address.
-pub async fn within_quota(staged: Staged, room: Option<u64>) -> Result<Staged, Error> {
-    match room {
-        Some(room) if staged.blob().size > room => {
-            let size = staged.blob().size;
-            staged.discard().await;
-            Err(crate::retention::quota::over_quota(size, room))
-        }
-        _ => Ok(staged),
-    }
-}
-
-/// Gives the staged file its content address if it fits in `room`.
-pub async fn commit_within(staged: Staged, room: Option<u64>) -> Result<StoredBlob, Error> {
-    Ok(within_quota(staged, room).await?.commit().await?)
-}
-
-/// The project's room under its quota, refusing at once (507, nothing
-/// read) when the declared length already cannot fit.
-pub async fn quota_room(
-    req: &actix_web::HttpRequest,
-    state: &super::AppState,
-    project_id: uuid::Uuid,
-) -> Result<Option<u64>, Error> {
-    let room = state.quota.room(state.pool(), project_id).await?;
-    if let (Some(room), Some(declared)) = (room, declared_length(req))
-        && declared > room + FORM_ALLOWANCE
-    {
-        return Err(crate::retention::quota::over_quota(declared, room));
-    }
-    if room == Some(0) {
-        return Err(crate::retention::quota::over_quota(1, 0));
-    }
-    Ok(room)
-}
-
-fn declared_length(req: &actix_web::HttpRequest) -> Option<u64> {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
 }
 
 fn bad_form(error: actix_multipart::MultipartError) -> Error {

@@ -15,6 +15,7 @@ mod projects;
 mod public;
 mod retention;
 mod revisions;
+mod room;
 mod search;
 mod shares;
 mod signin;
@@ -84,13 +85,7 @@ impl AppState {
         action: &'static str,
     ) -> Result<DocumentAccess, Error> {
         let access = gate::document(self.pool(), slug, id, &user.id, need, action).await?;
-        if access.document.deleted_at.is_some()
-            && let Some(why) =
-                crate::retention::trash::purged_document(self.pool(), access.document.id).await?
-        {
-            return Err(Error::Gone(why));
-        }
-        access.live()
+        crate::retention::trash::live(self.pool(), access).await
     }
 }
 

@@ -114,23 +114,23 @@ pub async fn put_content(
     // Locked or frozen: refused before a byte is read, too.
     crate::locks::may_change(&state.store, &doc, &user.id).await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
-    let room = form::quota_room(&req, &state, doc.document.project_id).await?;
+    let room = super::room::check(&req, &state, doc.document.project_id).await?;
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (filename, blob) = if is_form {
+    let (filename, blob, reservation) = if is_form {
         let received = form::receive(
             &req,
             body,
             &state.blobs,
             state.max_upload_bytes,
             Some(doc.document.kind()?),
-            room,
+            &room,
         )
         .await?;
-        (received.filename, received.blob)
+        (received.filename, received.blob, received.reservation)
     } else {
         let raw = req
             .headers()
@@ -146,7 +146,8 @@ pub async fn put_content(
         let staged =
             receive::receive_stream(body, filename.kind(), &state.blobs, state.max_upload_bytes)
                 .await?;
-        (filename, form::commit_within(staged, room).await?)
+        let (blob, reservation) = room.commit(staged).await?;
+        (filename, blob, reservation)
     };
     let file = NewFile {
         filename: filename.as_str().to_owned(),
@@ -155,6 +156,8 @@ pub async fn put_content(
         sha256: blob.sha256,
     };
     let revision = add::add(&state.store, &doc, file, expected, meta(&user, &req)).await?;
+    // The revision counts now, in the same commit that recorded it.
+    reservation.release().await?;
     revision_created(&state, &doc, revision).await
 }
 

@@ -6,6 +6,7 @@ pub mod gc;
 pub mod plan;
 pub mod purge;
 pub mod quota;
+pub mod reservation;
 pub mod scheduler;
 pub mod trash;
 

@@ -4,6 +4,7 @@
 //! document changed in between, e.g. a label or a hold came first).
 use std::collections::BTreeMap;
 
+use futures_util::{StreamExt, stream};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use stockage_events::{Event, EventMeta, PurgeRule, UserId};
@@ -151,7 +152,16 @@ pub struct Applied {
     pub refused: Vec<String>,
 }
 
-/// Plans at `now` and applies the plan, document by document.
+/// How many documents' purges are in flight at once. The event store's
+/// writer commits every append waiting in its queue in one transaction, so
+/// this is also about how many documents share a commit; it stays well
+/// under the pool's 16 connections, which the server's requests share.
+const IN_FLIGHT: usize = 8;
+
+/// Plans at `now` and applies the plan, several documents at a time. Each
+/// document is still its own command (decided on its stream's version,
+/// refused or retried alone), so a purge recorded already, by this pass or
+/// by another node, records nothing the second time.
 pub async fn apply(purger: Purger<'_>, now: OffsetDateTime) -> Result<Applied, Error> {
     let planned = plan(purger.store.pool(), now).await?;
     let meta = EventMeta {
@@ -160,44 +170,66 @@ pub async fn apply(purger: Purger<'_>, now: OffsetDateTime) -> Result<Applied, E
         causation_id: None,
     };
     let mut applied = Applied::default();
-    for doc in &planned.documents {
-        let rule = PurgeRule::Trash {
-            trash_days: doc.trash_days as u32,
-        };
-        match purger
-            .document(doc.project_id, doc.document, rule, meta.clone())
-            .await
-        {
+    let mut documents = stream::iter(planned.documents.clone())
+        .map(|doc| {
+            let rule = PurgeRule::Trash {
+                trash_days: doc.trash_days as u32,
+            };
+            let meta = meta.clone();
+            async move {
+                let outcome = purger
+                    .document(doc.project_id, doc.document, rule, meta)
+                    .await;
+                (doc, outcome)
+            }
+        })
+        .buffered(IN_FLIGHT);
+    while let Some((doc, outcome)) = documents.next().await {
+        match outcome {
             Ok((recorded, swept)) => {
                 applied.swept.add(swept);
                 let purged = recorded
                     .iter()
                     .any(|e| matches!(e.event(), Ok(Event::DocumentPurged { .. })));
                 if purged {
-                    applied.plan.documents.push(doc.clone());
+                    applied.plan.documents.push(doc);
                 }
             }
             Err(error) => refuse(&mut applied, doc.document, error)?,
         }
     }
-    let mut by_document: BTreeMap<Uuid, Vec<&RevisionPurge>> = BTreeMap::new();
+    drop(documents);
+    let mut by_document: BTreeMap<Uuid, Vec<RevisionPurge>> = BTreeMap::new();
     for revision in &planned.revisions {
         by_document
             .entry(revision.document)
             .or_default()
-            .push(revision);
+            .push(revision.clone());
     }
-    for (document, revisions) in by_document {
-        let first = revisions[0];
-        let rule = PurgeRule::Retention {
-            keep_revisions: first.keep_revisions.map(|n| n as u32),
-            keep_days: first.keep_days.map(|n| n as u32),
-        };
-        let numbers = revisions.iter().map(|r| r.revision as u32).collect();
-        match purger
-            .revisions(first.project_id, document, numbers, rule, meta.clone())
-            .await
-        {
+    // In the plan's order (project, document, revision), whatever order
+    // the purges finish in.
+    let mut by_document: Vec<(Uuid, Vec<RevisionPurge>)> = by_document.into_iter().collect();
+    by_document.sort_by(|(a, x), (b, y)| (&x[0].project, a).cmp(&(&y[0].project, b)));
+    let mut revisions = stream::iter(by_document)
+        .map(|(document, revisions)| {
+            let first = &revisions[0];
+            let rule = PurgeRule::Retention {
+                keep_revisions: first.keep_revisions.map(|n| n as u32),
+                keep_days: first.keep_days.map(|n| n as u32),
+            };
+            let numbers = revisions.iter().map(|r| r.revision as u32).collect();
+            let project = first.project_id;
+            let meta = meta.clone();
+            async move {
+                let outcome = purger
+                    .revisions(project, document, numbers, rule, meta)
+                    .await;
+                (document, revisions, outcome)
+            }
+        })
+        .buffered(IN_FLIGHT);
+    while let Some((document, revisions, outcome)) = revisions.next().await {
+        match outcome {
             Ok((recorded, swept)) => {
                 applied.swept.add(swept);
                 let purged: Vec<u32> = recorded
@@ -210,13 +242,13 @@ pub async fn apply(purger: Purger<'_>, now: OffsetDateTime) -> Result<Applied, E
                 applied.plan.revisions.extend(
                     revisions
                         .into_iter()
-                        .filter(|r| purged.contains(&(r.revision as u32)))
-                        .cloned(),
+                        .filter(|r| purged.contains(&(r.revision as u32))),
                 );
             }
             Err(error) => refuse(&mut applied, document, error)?,
         }
     }
+    drop(revisions);
     applied.plan.bytes = total(&applied.plan);
     // What the plan said would be freed, for the part of it applied.
     let complete =

@@ -3,7 +3,10 @@
 //! stored bytes (each distinct blob once) beside them.
 use serde::Serialize;
 use sqlx::PgPool;
+use time::OffsetDateTime;
 use uuid::Uuid;
+
+pub use super::reservation::Reservation;
 
 use crate::error::Error;
 
@@ -50,35 +53,88 @@ impl Quota {
         .await?)
     }
 
-    /// The bytes an upload may still bring to the project; `None`: no quota.
+    /// The bytes an upload may still bring to the project (room held for
+    /// uploads on their way in counts as taken); `None`: no quota. A quick
+    /// look for an early 507; only [`Quota::reserve`] holds room.
     pub async fn room(&self, pool: &PgPool, project_id: Uuid) -> Result<Option<u64>, Error> {
-        let (logical, quota): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT coalesce(sum(size), 0)::bigint FROM document_revisions
-                     WHERE project_id = $1 AND purged_at IS NULL),
-                    coalesce((SELECT quota_mb * 1000000 FROM project_retention WHERE project_id = $1), $2)",
-        )
-        .bind(project_id)
-        .bind(self.default_bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))
-        .fetch_one(pool)
-        .await?;
-        Ok(quota.map(|q| u64::try_from(q - logical).unwrap_or(0)))
+        let (taken, quota): (i64, Option<i64>) = sqlx::query_as(TAKEN)
+            .bind(project_id)
+            .bind(self.default_i64())
+            .bind(Uuid::nil())
+            .fetch_one(pool)
+            .await?;
+        Ok(quota.map(|q| u64::try_from(q - taken).unwrap_or(0)))
     }
 
-    /// 507 when `incoming` more bytes would take the project past its
-    /// quota. Call it before storing anything: with the declared length
-    /// before reading a byte, with the real size before the blob is kept.
-    pub async fn ensure_room(
+    /// Holds `bytes` of the project's room for upload `id` until the
+    /// returned reservation is released (or `until`, if its node dies),
+    /// or refuses with 507. Decided under a per-project lock, so uploads
+    /// racing for the last room cannot all get it (decision 0060). Taking
+    /// it again for the same `id` replaces the bytes held, checked anew.
+    pub async fn reserve(
         &self,
         pool: &PgPool,
         project_id: Uuid,
-        incoming: u64,
-    ) -> Result<(), Error> {
-        match self.room(pool, project_id).await? {
-            Some(room) if incoming > room => Err(over_quota(incoming, room)),
-            _ => Ok(()),
+        id: Uuid,
+        bytes: u64,
+        until: OffsetDateTime,
+    ) -> Result<Reservation, Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('stockage:quota'), hashtext($1::text))")
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+        let (taken, quota): (i64, Option<i64>) = sqlx::query_as(TAKEN)
+            .bind(project_id)
+            .bind(self.default_i64())
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let Some(quota) = quota else {
+            // No quota (any more): nothing to hold, nor to keep held.
+            sqlx::query("DELETE FROM quota_reservations WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Reservation::none(id));
+        };
+        let room = u64::try_from(quota - taken).unwrap_or(0);
+        if bytes > room {
+            return Err(over_quota(bytes, room));
         }
+        sqlx::query("DELETE FROM quota_reservations WHERE project_id = $1 AND expires_at <= now()")
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO quota_reservations (id, project_id, bytes, expires_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(project_id)
+        .bind(i64::try_from(bytes).unwrap_or(i64::MAX))
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Reservation::held(pool.clone(), id))
+    }
+
+    fn default_i64(&self) -> Option<i64> {
+        self.default_bytes
+            .map(|b| i64::try_from(b).unwrap_or(i64::MAX))
     }
 }
+
+/// The project's bytes taken (live revisions, and room held for uploads
+/// other than `$3`) and its quota.
+const TAKEN: &str = "SELECT
+    (SELECT coalesce(sum(size), 0)::bigint FROM document_revisions
+      WHERE project_id = $1 AND purged_at IS NULL)
+  + (SELECT coalesce(sum(bytes), 0)::bigint FROM quota_reservations
+      WHERE project_id = $1 AND expires_at > now() AND id <> $3),
+    coalesce((SELECT quota_mb * 1000000 FROM project_retention WHERE project_id = $1), $2)";
 
 pub fn over_quota(incoming: u64, room: u64) -> Error {
     Error::InsufficientStorage(format!(

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::documents::projects::Membership;
 use crate::error::Error;
+use crate::permissions::gate::DocumentAccess;
 
 /// A project's retention policy, legal hold and quota.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -92,6 +93,18 @@ pub async fn purged_document(pool: &PgPool, id: Uuid) -> Result<Option<String>, 
             why(&rule)
         )
     }))
+}
+
+/// The document, if it is live: 410 saying when and why for a purged
+/// one, 404 for one in the trash. Every path that changes or serves a
+/// document's content (REST, resumable uploads) asks this.
+pub async fn live(pool: &PgPool, access: DocumentAccess) -> Result<DocumentAccess, Error> {
+    if access.document.deleted_at.is_some()
+        && let Some(why) = purged_document(pool, access.document.id).await?
+    {
+        return Err(Error::Gone(why));
+    }
+    access.live()
 }
 
 /// When and why a revision was purged, for a 410.

@@ -179,7 +179,10 @@ pub async fn open(
         ));
     }
     let n = row.revision.unwrap_or(row.latest);
-    let revision = revisions::get(pool, row.document_id, n as u32, row.latest)
+    // A purged revision cannot serve: the same 404 as any link that
+    // cannot (0040), and never its bytes, which another live revision may
+    // still hold under the same content address.
+    let revision = revisions::kept(pool, row.document_id, n as u32, row.latest)
         .await
         .map_err(|_| gone())?;
     Ok(Opened {

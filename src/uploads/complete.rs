@@ -8,9 +8,11 @@ use uuid::Uuid;
 use super::Uploads;
 use super::table::UploadRow;
 use crate::documents::add as documents;
+use crate::documents::projects::Membership;
 use crate::domain::document::NewFile;
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
+use crate::storage::StoredBlob;
 use crate::storage::policy::FileName;
 use crate::storage::receive::{check_stored, whole_file_checks};
 use crate::versions::add::{self as versions, check_expected, check_kind};
@@ -36,8 +38,8 @@ pub async fn complete(
                 Need::Write,
                 "upload-complete",
             )
-            .await?
-            .live()?;
+            .await?;
+            let doc = crate::retention::trash::live(pool, doc).await?;
             check_kind(&doc, kind)?;
             check_expected(if_match, &doc)?;
             crate::locks::may_change(&uploads.store, &doc, user).await?;
@@ -51,10 +53,37 @@ pub async fn complete(
     };
     let blobs = &uploads.blobs;
     let blob = check_stored(blobs.resumable_read(row.id).await?, kind, uploads.max_bytes).await?;
-    uploads
+    // The room held since the upload's creation, checked again for the
+    // real size (the quota may have changed since).
+    let reservation = uploads
         .quota
-        .ensure_room(pool, row.project_id, blob.size)
+        .reserve(pool, row.project_id, row.id, blob.size, row.expires_at)
         .await?;
+    let recorded = record(uploads, row, doc, membership, blob, filename, meta).await;
+    match recorded {
+        // The revision counts now, in the same commit that recorded it.
+        Ok(done) => reservation.release().await.map(|()| done),
+        // A failure that keeps the upload for a retry keeps its room too;
+        // one that ends it gives the room back with its record.
+        Err(error) => {
+            reservation.keep();
+            Err(error)
+        }
+    }
+}
+
+async fn record(
+    uploads: &Uploads,
+    row: &UploadRow,
+    doc: Option<DocumentAccess>,
+    membership: Option<Membership>,
+    blob: StoredBlob,
+    filename: FileName,
+    meta: EventMeta,
+) -> Result<(Uuid, u32), Error> {
+    let kind = filename.kind();
+    let if_match = row.if_match.map(|n| n as u32);
+    let blobs = &uploads.blobs;
     let staged = whole_file_checks(blobs.resumable_staged(row.id, blob), kind).await?;
     let blob = staged.commit().await?;
     let file = NewFile {

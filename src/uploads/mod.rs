@@ -112,8 +112,8 @@ impl Uploads {
                     Need::Write,
                     "upload-create",
                 )
-                .await?
-                .live()?;
+                .await?;
+                let doc = crate::retention::trash::live(self.pool(), doc).await?;
                 check_kind(&doc, target.filename.kind())?;
                 check_expected(target.if_match, &doc)?;
                 crate::locks::may_change(&self.store, &doc, user).await?;
@@ -125,12 +125,16 @@ impl Uploads {
                 (membership.project.id, membership.project.slug)
             }
         };
-        self.quota
-            .ensure_room(self.pool(), project_id, length)
-            .await?;
+        // The declared length's room is held from now until the upload
+        // completes, is discarded or expires (decision 0060): of uploads
+        // racing for the last room, the losers get 507 before a byte.
         let id = Uuid::now_v7();
-        let progress = self.blobs.resumable_begin(id).await?;
         let expires_at = OffsetDateTime::now_utc() + self.config.expiry;
+        let reservation = self
+            .quota
+            .reserve(self.pool(), project_id, id, length, expires_at)
+            .await?;
+        let progress = self.blobs.resumable_begin(id).await?;
         let inserted = table::insert(
             self.pool(),
             table::NewRow {
@@ -153,6 +157,7 @@ impl Uploads {
             let _ = self.blobs.resumable_discard(id, &progress).await;
             return Err(error.into());
         }
+        reservation.keep();
         metrics::counter!("stockage_tus_created_total").increment(1);
         sweep::count_in_progress(self.pool()).await;
         self.owned(user, id).await
@@ -190,6 +195,7 @@ impl Uploads {
                 .await?;
         }
         table::delete(self.pool(), row.id).await?;
+        crate::retention::reservation::forget(self.pool(), row.id).await?;
         sweep::count_in_progress(self.pool()).await;
         Ok(())
     }
@@ -261,6 +267,7 @@ impl Uploads {
                 | Error::Forbidden(_)
                 | Error::NotFound(_)
                 | Error::InsufficientStorage(_)
+                | Error::Gone(_)
                 | Error::Unprocessable(_)
         );
         if ends && let Err(cleanup) = self.discard(row).await {

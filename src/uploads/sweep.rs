@@ -29,6 +29,7 @@ pub async fn sweep(pool: &PgPool, blobs: &BlobStore) -> Result<SweepReport, Erro
             report.forgotten += 1;
         }
         table::delete(pool, row.id).await?;
+        crate::retention::reservation::forget(pool, row.id).await?;
     }
     count_in_progress(pool).await;
     if report != SweepReport::default() {

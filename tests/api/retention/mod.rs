@@ -4,6 +4,7 @@ mod hold;
 mod policy;
 mod purge;
 mod quota;
+mod reach;
 
 use std::time::Duration;
 

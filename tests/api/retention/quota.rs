@@ -5,6 +5,7 @@ use sqlx::PgPool;
 
 use super::{document, stl};
 use crate::helpers::{ADMIN, assert_problem, spawn_app_configured};
+use crate::tus::{header, pdf};
 
 async fn usage(app: &crate::helpers::TestApp) -> Value {
     app.get("/api/v1/projects/full/usage", ADMIN)
@@ -104,4 +105,152 @@ async fn an_upload_past_the_quota_gets_507_and_stores_nothing(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(retention["quota_mb"], Value::Null);
+}
+
+/// Eight uploads of 300 bytes at once into 1,000 bytes of quota: each fits
+/// alone, three fit together. Exactly three are kept; the others answer
+/// 507 and leave no blob, no staged bytes and no event.
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn racing_multipart_uploads_never_pass_the_quota_together(pool: PgPool) {
+    let app = spawn_app_configured(pool.clone(), |s| {
+        s.retention.default_quota_bytes = Some(1_000);
+    })
+    .await;
+    app.create_project("full").await;
+    let (blobs, others) = app.blob_counts().await;
+    let events = app.event_count().await;
+    let racers = (0..8).map(|i| {
+        let app = &app;
+        async move {
+            app.upload("full", ADMIN, &format!("r{i}.pdf"), pdf(300, i))
+                .await
+        }
+    });
+    let responses = futures_util::future::join_all(racers).await;
+    let mut kept = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::CREATED => kept += 1,
+            _ => {
+                let detail = assert_problem(response, StatusCode::INSUFFICIENT_STORAGE).await;
+                assert!(detail.contains("quota"), "{detail}");
+            }
+        }
+    }
+    assert_eq!(kept, 3, "three uploads of 300 bytes fit in 1,000");
+    let used = usage(&app).await;
+    assert_eq!(used["bytes_logical"], 900);
+    assert_eq!(used["documents"], 3);
+    assert_eq!(
+        app.blob_counts().await,
+        (blobs + 3, others),
+        "losers store nothing"
+    );
+    assert_eq!(
+        app.event_count().await - events,
+        3,
+        "one event per kept upload"
+    );
+    assert_eq!(reserved(&pool).await, 0, "every reservation given back");
+}
+
+/// Resumable and multipart uploads racing for the same room: a resumable
+/// upload holds its declared length from its creation, so of four of each
+/// three get the room in all, the others 507 before storing a byte, and
+/// the resumable winners complete.
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn racing_resumable_and_multipart_uploads_share_the_quota(pool: PgPool) {
+    let dir = std::env::temp_dir().join(format!("stockage-quota-{}", uuid::Uuid::new_v4()));
+    let app = crate::helpers::spawn_app_in(pool.clone(), &dir).await;
+    app.create_project("full").await;
+    let quota = app
+        .call(
+            Method::PATCH,
+            "/api/v1/projects/full",
+            Some(ADMIN),
+            Some(json!({"quota_mb": 1})),
+        )
+        .await;
+    assert_eq!(quota.status(), StatusCode::OK);
+    let size = 300_000;
+    let (blobs, others) = app.blob_counts().await;
+    let tus = (0..4u64).map(|i| {
+        let app = &app;
+        async move {
+            let name = format!("t{i}.pdf");
+            let pairs = [("project", "full"), ("filename", name.as_str())];
+            app.tus_create(ADMIN, size as u64, &pairs).await
+        }
+    });
+    let multipart = (4..8u64).map(|i| {
+        let app = &app;
+        async move {
+            app.upload("full", ADMIN, &format!("m{i}.pdf"), pdf(size, i))
+                .await
+        }
+    });
+    let (created, uploaded) = tokio::join!(
+        futures_util::future::join_all(tus),
+        futures_util::future::join_all(multipart)
+    );
+    let mut started = Vec::new();
+    for response in created {
+        match response.status() {
+            StatusCode::CREATED => started.push(header(&response, "Location").unwrap()),
+            _ => {
+                assert_problem(response, StatusCode::INSUFFICIENT_STORAGE).await;
+            }
+        }
+    }
+    let mut kept = 0;
+    for response in uploaded {
+        match response.status() {
+            StatusCode::CREATED => kept += 1,
+            _ => {
+                assert_problem(response, StatusCode::INSUFFICIENT_STORAGE).await;
+            }
+        }
+    }
+    assert_eq!(
+        started.len() + kept,
+        3,
+        "three of 300,000 bytes fit in 10^6"
+    );
+    assert_eq!(
+        app.tus_files(&dir),
+        started.len(),
+        "refused creations store nothing"
+    );
+    for (i, path) in started.iter().enumerate() {
+        let done = app
+            .tus_patch(ADMIN, path, 0, pdf(size, 100 + i as u64), None)
+            .await;
+        assert_eq!(done.status(), StatusCode::NO_CONTENT, "a winner completes");
+    }
+    let used = usage(&app).await;
+    assert_eq!(used["bytes_logical"], 3 * size as i64);
+    assert_eq!(used["documents"], 3);
+    assert_eq!(app.blob_counts().await, (blobs + 3, others));
+    assert_eq!(reserved(&pool).await, 0, "every reservation given back");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bytes still held for uploads on their way in.
+async fn reserved(pool: &PgPool) -> i64 {
+    // Given back after the response on a failed path: let it land.
+    for _ in 0..50 {
+        let held: i64 =
+            sqlx::query_scalar("SELECT coalesce(sum(bytes), 0)::bigint FROM quota_reservations")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        if held == 0 {
+            return 0;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sqlx::query_scalar("SELECT coalesce(sum(bytes), 0)::bigint FROM quota_reservations")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }

@@ -159,12 +159,28 @@ async fn the_project_quota_is_checked_at_creation_and_at_completion(pool: PgPool
     let over = app.tus_create(ADMIN, 100_001, &pairs).await;
     assert_problem(over, StatusCode::INSUFFICIENT_STORAGE).await;
 
-    // Room at creation; a multipart upload takes it before the last byte.
+    // Room at creation is held for the upload (decision 0060): a
+    // multipart upload cannot take it before the last byte.
     let path = app.tus_start(ADMIN, 60_000, &pairs).await;
     let meanwhile = app.upload("alpha", ADMIN, "m.pdf", pdf(50_000, 11)).await;
-    assert_eq!(meanwhile.status(), StatusCode::CREATED);
+    assert_problem(meanwhile, StatusCode::INSUFFICIENT_STORAGE).await;
+    let done = app.tus_patch(ADMIN, &path, 0, pdf(60_000, 12), None).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+
+    // Completion checks again: a quota lowered meanwhile refuses it, and
+    // the upload ends with nothing recorded.
+    let path = app.tus_start(ADMIN, 30_000, &pairs).await;
+    let lowered = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/projects/alpha",
+            Some(ADMIN),
+            Some(json!({"quota_mb": 0})),
+        )
+        .await;
+    assert_eq!(lowered.status(), StatusCode::OK);
     let before = app.event_count().await;
-    let late = app.tus_patch(ADMIN, &path, 0, pdf(60_000, 12), None).await;
+    let late = app.tus_patch(ADMIN, &path, 0, pdf(30_000, 13), None).await;
     assert_problem(late, StatusCode::INSUFFICIENT_STORAGE).await;
     assert_eq!(app.event_count().await, before, "no document");
     assert_eq!(

@@ -1,0 +1,70 @@
+//! Room under a project's quota held for one upload on its way in: taken
+//! by [`super::quota::Quota::reserve`] before the bytes get their content
+//! address, given back once the upload's event is recorded (its revision
+//! then counts instead) or the upload failed.
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::Error;
+
+/// Dropped without [`Reservation::release`] or [`Reservation::keep`] (an
+/// error on the way), it gives the room back in the background.
+#[must_use = "release the reservation once the upload is recorded, or keep it"]
+pub struct Reservation {
+    id: Uuid,
+    /// `None`: nothing is held (no quota, or released or kept already).
+    pool: Option<PgPool>,
+}
+
+impl Reservation {
+    pub(super) fn none(id: Uuid) -> Self {
+        Self { id, pool: None }
+    }
+
+    pub(super) fn held(pool: PgPool, id: Uuid) -> Self {
+        Self {
+            id,
+            pool: Some(pool),
+        }
+    }
+
+    /// Gives the room back: the upload is recorded (its revision counts
+    /// now) or will not be.
+    pub async fn release(mut self) -> Result<(), Error> {
+        match self.pool.take() {
+            Some(pool) => forget(&pool, self.id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Leaves the room held after this guard goes: a resumable upload's,
+    /// until it completes, is discarded or expires.
+    pub fn keep(mut self) {
+        self.pool = None;
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let (Some(pool), Ok(runtime)) = (self.pool.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let id = self.id;
+        runtime.spawn(async move {
+            if let Err(error) = forget(&pool, id).await {
+                // It lapses at its expiry anyway.
+                tracing::warn!(%error, reservation = %id, "giving back quota room failed");
+            }
+        });
+    }
+}
+
+/// Gives back the room held for upload `id`, if any.
+pub async fn forget(pool: &PgPool, id: Uuid) -> Result<(), Error> {
+    sqlx::query("DELETE FROM quota_reservations WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
