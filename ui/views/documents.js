@@ -151,6 +151,8 @@ export async function documentsTab(main, ctx) {
     const p = params();
     p.delete("sort");
     p.set("q", words);
+    // While typing, the last word matches the words it begins (brid: bridge).
+    p.set("prefix", "true");
     try {
       const found = await api("GET", `${base}/search?${p}`);
       if (q.value.trim() !== words) return null;
