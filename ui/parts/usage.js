@@ -23,7 +23,23 @@ export async function usageBox(slug, id = "usage") {
     h("p", { class: "muted" }, `${bytes(usage.bytes_stored)} stored (identical files kept once) · ${counts}`));
 }
 
+// On the documents tab the box follows the list: each time the list is
+// fetched again (an upload, a live event) the usage is too.
 register("project.sections", {
   id: "usage", order: 10,
-  render: ({ slug }) => usageBox(slug),
+  render: async ({ slug }) => {
+    let box = await usageBox(slug);
+    const changed = async (event) => {
+      if (!box.isConnected) return window.removeEventListener("stockage:documents-changed", changed);
+      if (event.detail?.slug !== slug) return null;
+      const fresh = await usageBox(slug).catch(() => null);
+      if (fresh && box.isConnected) {
+        box.replaceWith(fresh);
+        box = fresh;
+      }
+      return null;
+    };
+    window.addEventListener("stockage:documents-changed", changed);
+    return box;
+  },
 });

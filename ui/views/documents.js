@@ -121,6 +121,8 @@ export async function documentsTab(main, ctx) {
     next = list.next_cursor;
     total = list.total;
     draw();
+    // Sections that follow the documents (the storage used) redraw too.
+    window.dispatchEvent(new CustomEvent("stockage:documents-changed", { detail: { slug } }));
   }
 
   async function loadMore() {
