@@ -2,7 +2,7 @@
 // that turns under the mouse, an image with zoom; axe on each page.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { apiClient, startServer } from "./server.mjs";
 import { assertAccessible, fixture, launch, manyPagePdf, shoot, shots, signedIn } from "./browser.mjs";
@@ -102,6 +102,45 @@ test("glTF with embedded buffers and STL open in the 3D viewer; an image zooms",
   assert.ok(wide > narrow, `zoomed in: ${narrow} → ${wide}`);
   await assertAccessible(page, "image document page");
   await shoot(page, "viewer-image");
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+// Counts the pixels of the first page's canvas that `test` accepts.
+function countPixels(page, test) {
+  return page.locator("canvas.pdf-page").evaluate((canvas, source) => {
+    const accept = new Function("r", "g", "b", `return ${source}`);
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) if (accept(data[i], data[i + 1], data[i + 2])) n += 1;
+    return n;
+  }, test);
+}
+
+test("CJK text in a font that is not embedded, and a JPEG 2000 image, render", async () => {
+  const { context, page } = await signedIn(browser, server, "olga", external, { admin: true });
+  // 日本語 only becomes glyphs through the vendored UniJIS-UCS2-H character map.
+  await upload(page, fixture("cjk_text.pdf"), "cjk_text.pdf");
+  await page.locator("canvas.pdf-page[data-page='1']").waitFor();
+  const text = await page.evaluate(async (bytes) => {
+    const { openPdf } = await import("/ui/viewers/pdf.js");
+    const pdf = await openPdf(new Uint8Array(bytes).buffer);
+    const content = await (await pdf.getPage(1)).getTextContent();
+    return content.items.map((item) => item.str).join("");
+  }, [...readFileSync(fixture("cjk_text.pdf"))]);
+  assert.equal(text, "日本語");
+  const ink = await countPixels(page, "r < 128 && g < 128 && b < 128");
+  assert.ok(ink > 200, `the CJK text is drawn (${ink} dark pixels)`);
+  await assertAccessible(page, "CJK PDF");
+  await shoot(page, "viewer-pdf-cjk");
+
+  // The image is a JPEG 2000 codestream: left half red, right half blue.
+  await upload(page, fixture("jpx_image.pdf"), "jpx_image.pdf");
+  await page.locator("canvas.pdf-page[data-page='1']").waitFor();
+  const red = await countPixels(page, "r > 180 && g < 90 && b < 90");
+  const blue = await countPixels(page, "b > 180 && r < 90 && g < 120");
+  assert.ok(red > 1000 && blue > 1000, `the JPEG 2000 image is decoded (${red} red, ${blue} blue pixels)`);
+  await shoot(page, "viewer-pdf-jpx");
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -126,6 +126,21 @@ pub fn metadata_words(metadata: &Map<String, Value>) -> String {
     words.join(" ")
 }
 
+/// Metadata that says what a file is about, in its author's words; the
+/// rest (size, colour type, counts, camera, dates) describes the file, not
+/// its subject, and makes no keyword (it stays searchable as metadata).
+const DESCRIPTIVE: &[&str] = &["title", "subject", "keywords", "description"];
+
+/// The words of the descriptive metadata, for the keywords of a file with
+/// no text of its own.
+pub fn descriptive_words(metadata: &Map<String, Value>) -> String {
+    DESCRIPTIVE
+        .iter()
+        .filter_map(|key| metadata.get(*key)?.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// What goes into the read model for one revision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indexed {
@@ -148,7 +163,7 @@ pub fn index(kind: FileKind, filename: &str, bytes: &[u8]) -> Result<Indexed, Ex
     let extracted = extract(kind, bytes)?;
     let metadata_words = metadata_words(&extracted.metadata);
     let keywords = match extracted.text.trim().is_empty() {
-        true => text::keywords(&metadata_words),
+        true => text::keywords(&descriptive_words(&extracted.metadata)),
         false => text::keywords(&extracted.text),
     };
     Ok(Indexed {

@@ -190,3 +190,34 @@ fn a_thousand_mutations_of_each_fixture_never_crash_or_hang() {
         assert_eq!(ok + refused + panicked, 1_000);
     }
 }
+
+#[test]
+fn dimensions_and_colour_type_are_metadata_not_keywords() {
+    // A JPEG has no text of its own: before, its keywords were made of
+    // the metadata ("color type rgb8 height").
+    let jpg = index(FileKind::Jpg, "photo.jpg", &fixture("photo.jpg")).unwrap();
+    assert!(jpg.keywords.is_empty(), "{:?}", jpg.keywords);
+    // The facts stay searchable, with the words that name them.
+    for word in ["TestCam", "height", "32"] {
+        assert!(jpg.extra.contains(word), "{word} in {:?}", jpg.extra);
+    }
+    // A PNG without text chunks: no keywords either.
+    let mut plain = Vec::new();
+    let mut encoder = png::Encoder::new(&mut plain, 4, 3);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&[200; 36])
+        .unwrap();
+    let png = index(FileKind::Png, "plain.png", &plain).unwrap();
+    assert_eq!(png.metadata["color_type"], "Rgb");
+    assert!(png.keywords.is_empty(), "{:?}", png.keywords);
+    // Descriptive metadata does make keywords when there is no text.
+    let mut info = serde_json::Map::new();
+    info.insert("title".into(), json!("Harbour crane survey"));
+    info.insert("height".into(), json!(48));
+    info.insert("color_type".into(), json!("Rgb8"));
+    let words = text::keywords(&descriptive_words(&info));
+    assert_eq!(words, ["harbour crane survey"]);
+}

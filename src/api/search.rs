@@ -36,6 +36,9 @@ pub struct SearchQuery {
     to: Option<String>,
     /// Lifecycle state: `wip`, `in_review`, `released` or `obsolete`.
     state: Option<String>,
+    /// `true`: the last word also matches words that begin with it
+    /// (`brid` finds `bridge`), for searching while typing.
+    prefix: Option<bool>,
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -102,6 +105,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
         from: time("from", query.from)?,
         to: time("to", query.to)?,
         state: super::documents::parse_state(query.state.as_deref())?,
+        prefix: query.prefix.unwrap_or(false),
         after: query
             .cursor
             .as_deref()

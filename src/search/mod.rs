@@ -2,6 +2,7 @@
 //! (kept by its projector and filled in by the extraction workers) and the
 //! ranked, permission-filtered query over it.
 pub mod index;
+pub mod prefix;
 pub mod query;
 
 pub use query::{Hit, IndexState, SearchCursor, SearchFilter, search, state};

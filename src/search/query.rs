@@ -8,6 +8,7 @@ use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::prefix;
 use crate::error::Error;
 use crate::paging::next_cursor;
 
@@ -26,6 +27,8 @@ pub struct SearchFilter {
     pub from: Option<OffsetDateTime>,
     pub to: Option<OffsetDateTime>,
     pub state: Option<LifecycleState>,
+    /// The last word also matches words that begin with it (while typing).
+    pub prefix: bool,
     pub after: Option<SearchCursor>,
     pub limit: i64,
 }
@@ -69,9 +72,15 @@ pub struct Hit {
 }
 
 const SEARCH: &str = "
-WITH query AS MATERIALIZED (
-    SELECT stockage_search_query($1, ARRAY['english'::regconfig]
-        || ARRAY(SELECT DISTINCT language FROM search_settings)) AS q
+WITH languages AS MATERIALIZED (
+    SELECT ARRAY['english'::regconfig] || ARRAY(SELECT DISTINCT language FROM search_settings) AS l
+),
+query AS MATERIALIZED (
+    SELECT CASE
+        WHEN $15::text IS NULL THEN stockage_search_query($1, (SELECT l FROM languages))
+        WHEN $14 = '' THEN to_tsquery('simple', quote_literal($15) || ':*')
+        ELSE stockage_search_query($14, (SELECT l FROM languages)) && to_tsquery('simple', quote_literal($15) || ':*')
+    END AS q
 ),
 readable AS MATERIALIZED (
     SELECT s.document_id, p.slug, r.title, r.revision, r.kind, r.filename,
@@ -115,6 +124,8 @@ pub async fn search(
     let options = format!(
         "StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
     );
+    // $14/$15: the words before the last one and the last one as a prefix.
+    let prefix = filter.prefix.then(|| prefix::split(&filter.q)).flatten();
     let rows: Vec<(Hit, i64)> = sqlx::query(SEARCH)
         .bind(&filter.q)
         .bind(user.as_str())
@@ -129,6 +140,8 @@ pub async fn search(
         .bind(filter.limit + 1)
         .bind(options)
         .bind(filter.state.map(LifecycleState::as_str))
+        .bind(prefix.as_ref().map(|p| p.head.as_str()))
+        .bind(prefix.as_ref().map(|p| p.word.as_str()))
         .try_map(|row: sqlx::postgres::PgRow| {
             use sqlx::{FromRow, Row};
             Ok((Hit::from_row(&row)?, row.try_get("total")?))

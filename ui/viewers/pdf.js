@@ -15,7 +15,16 @@ export function pdfjs() {
 
 export async function openPdf(bytes) {
   const lib = await pdfjs();
-  return lib.getDocument({ data: new Uint8Array(bytes), standardFontDataUrl: `${BASE}standard_fonts/` }).promise;
+  // Fonts, CJK character maps and image decoders all come from /ui/vendor/
+  // (the CSP allows no other origin). The decoders are wasm; where the
+  // worker may not compile wasm pdf.js loads their plain-JS builds.
+  return lib.getDocument({
+    data: new Uint8Array(bytes),
+    standardFontDataUrl: `${BASE}standard_fonts/`,
+    cMapUrl: `${BASE}cmaps/`,
+    cMapPacked: true,
+    wasmUrl: `${BASE}wasm/`,
+  }).promise;
 }
 
 // Draws page `number` of `pdf` into `canvas` at `scale` (CSS pixels per point).

@@ -121,6 +121,8 @@ export async function documentsTab(main, ctx) {
     next = list.next_cursor;
     total = list.total;
     draw();
+    // Sections that follow the documents (the storage used) redraw too.
+    window.dispatchEvent(new CustomEvent("stockage:documents-changed", { detail: { slug } }));
   }
 
   async function loadMore() {
@@ -151,6 +153,8 @@ export async function documentsTab(main, ctx) {
     const p = params();
     p.delete("sort");
     p.set("q", words);
+    // While typing, the last word matches the words it begins (brid: bridge).
+    p.set("prefix", "true");
     try {
       const found = await api("GET", `${base}/search?${p}`);
       if (q.value.trim() !== words) return null;
