@@ -188,12 +188,15 @@ async fn receive_file(
 /// 413 before reading when the declared length is already far past the
 /// cap (a form's own overhead is small).
 pub fn check_declared_length(req: &actix_web::HttpRequest, max_bytes: u64) -> Result<(), Error> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    match declared {
+    match declared_length(req) {
         Some(length) if length > max_bytes + FORM_ALLOWANCE => Err(too_large(max_bytes)),
         _ => Ok(()),
     }
+}
+
+/// The request's `Content-Length`, when it sends one.
+pub fn declared_length(req: &actix_web::HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
 }

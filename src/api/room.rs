@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::AppState;
+use super::form::{FORM_ALLOWANCE, declared_length};
 use crate::error::Error;
 use crate::retention::quota::{Reservation, over_quota};
 use crate::storage::{Staged, StoredBlob};
@@ -32,7 +33,7 @@ pub async fn check<'a>(
 ) -> Result<Room<'a>, Error> {
     let room = state.quota.room(state.pool(), project).await?;
     if let (Some(room), Some(declared)) = (room, declared_length(req))
-        && declared > room + super::form::FORM_ALLOWANCE
+        && declared > room + FORM_ALLOWANCE
     {
         return Err(over_quota(declared, room));
     }
@@ -62,10 +63,4 @@ impl Room<'_> {
             }
         }
     }
-}
-
-fn declared_length(req: &HttpRequest) -> Option<u64> {
-    req.headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
 }

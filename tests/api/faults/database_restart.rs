@@ -64,12 +64,7 @@ async fn a_database_restart_under_load_answers_503_and_recovers_without_a_server
     })
     .await;
     let tally = load.stop().await;
-    eprintln!(
-        "answers by status: {:?}, unanswered: {}, acknowledged: {}",
-        tally.statuses,
-        tally.unanswered,
-        tally.acked.len()
-    );
+    tally.print();
     assert!(tally.faults.is_empty(), "{:?}", tally.faults);
     assert_eq!(tally.unanswered, 0, "every request got an answer");
 

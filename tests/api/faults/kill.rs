@@ -27,12 +27,7 @@ async fn sigkill_under_concurrent_writers_loses_no_acknowledged_revision(pool: P
     // tokio's kill is SIGKILL: no shutdown, no flush, requests cut mid-way.
     server.child.kill().await.unwrap();
     let tally = load.stop().await;
-    eprintln!(
-        "answers by status: {:?}, unanswered: {}, acknowledged: {}",
-        tally.statuses,
-        tally.unanswered,
-        tally.acked.len()
-    );
+    tally.print();
     assert!(tally.faults.is_empty(), "{:?}", tally.faults);
     assert!(tally.acked.len() >= 150);
 

@@ -37,6 +37,18 @@ pub struct Tally {
     pub faults: Vec<String>,
 }
 
+impl Tally {
+    /// What the run's writers got, on stderr beside the test's output.
+    pub fn print(&self) {
+        eprintln!(
+            "answers by status: {:?}, unanswered: {}, acknowledged: {}",
+            self.statuses,
+            self.unanswered,
+            self.acked.len()
+        );
+    }
+}
+
 pub struct Load {
     stop: Arc<AtomicBool>,
     acked: Arc<AtomicUsize>,

@@ -45,12 +45,7 @@ async fn an_s3_outage_under_load_answers_503_and_orphans_no_event(pool: PgPool) 
     })
     .await;
     let tally = load.stop().await;
-    eprintln!(
-        "answers by status: {:?}, unanswered: {}, acknowledged: {}",
-        tally.statuses,
-        tally.unanswered,
-        tally.acked.len()
-    );
+    tally.print();
     assert!(tally.faults.is_empty(), "{:?}", tally.faults);
     assert_eq!(tally.unanswered, 0, "no connection dropped");
 
