@@ -7,11 +7,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
-/// Files that are not served: the shell and the share page are answered on
-/// page routes, notes are for developers.
+/// Files that are not served: the shell, the share page and the API page
+/// are answered on page routes, notes are for developers.
 fn skipped(relative: &str) -> bool {
     relative == "index.html"
         || relative == "share.html"
+        || relative == "api-docs.html"
         || relative.ends_with(".md")
         || relative.split('/').any(|part| part.starts_with('.'))
 }
@@ -27,7 +28,9 @@ fn content_type(relative: &str) -> &'static str {
         "json" => "application/json",
         "wasm" => "application/wasm",
         "pfb" | "ttf" | "bcmap" | "icc" => "application/octet-stream",
-        _ if name.starts_with("LICENSE") || extension == "txt" => "text/plain; charset=utf-8",
+        _ if name.starts_with("LICENSE") || name == "NOTICE" || extension == "txt" => {
+            "text/plain; charset=utf-8"
+        }
         _ => panic!(
             "ui/{relative}: no content type for this kind of file; add its extension in build.rs"
         ),

@@ -57,11 +57,25 @@ pub struct DocumentList {
     total: i64,
 }
 
+/// The parts of an upload, for the OpenAPI document: the handler streams
+/// them as they come (see `form::receive`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "describes the multipart body; never built")]
+pub struct UploadForm {
+    /// The file; its name's extension gives the type.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The document's title (default: the file's name), at most 1 KB.
+    title: Option<String>,
+    /// Comma-separated tags, at most 8 KB.
+    tags: Option<String>,
+}
+
 /// Upload a document: multipart part `file` (its name gives the type),
 /// optional `title` and comma-separated `tags`. Needs write.
 #[utoipa::path(post, path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
     params(("slug" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "parts: file, title?, tags?"),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentView), (status = 400, body = super::Problem),
         (status = 403, body = super::Problem), (status = 404, body = super::Problem),
         (status = 413, body = super::Problem), (status = 415, body = super::Problem)))]
@@ -138,7 +152,7 @@ pub struct ListQuery {
 
 /// A project's documents in pages (newest first unless `sort` says), with
 /// the total over all pages.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_documents", path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
     params(("slug" = String, Path), ListQuery),
     responses((status = 200, body = DocumentList), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -229,7 +243,7 @@ pub struct PatchDocument {
 }
 
 /// Change a document's title and/or tags. Needs write.
-#[utoipa::path(patch, path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "patch_document", path = "/api/v1/projects/{slug}/documents/{id}", tag = "documents", security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = Uuid, Path)), request_body = PatchDocument,
     responses((status = 200, body = DocumentView), (status = 400, body = super::Problem),
         (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
@@ -349,7 +363,7 @@ pub async fn restore_deleted(
 }
 
 /// The bytes of the latest revision; supports Range and If-None-Match.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/content", tag = "documents",
+#[utoipa::path(get, operation_id = "download_document", path = "/api/v1/projects/{slug}/documents/{id}/content", tag = "documents",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = Uuid, Path)),
     responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
         (status = 304, description = "not modified"), (status = 404, body = super::Problem),

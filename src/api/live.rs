@@ -52,7 +52,7 @@ fn position(after: Option<i64>) -> Result<i64, Error> {
 
 /// The project's events after a position, oldest first, filtered by what
 /// the caller may read now.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/events", tag = "events",
+#[utoipa::path(get, operation_id = "list_events", path = "/api/v1/projects/{slug}/events", tag = "events",
     security(("bearer" = [])), params(("slug" = String, Path), EventsQuery),
     responses((status = 200, body = EventPage), (status = 400, body = super::Problem),
         (status = 401, body = super::Problem), (status = 404, body = super::Problem)))]
@@ -75,9 +75,7 @@ pub async fn list(
         .await?
         .project;
     let mut tx = snapshot(state.pool()).await?;
-    let mut viewer = Viewer::load(&mut tx, project.id, &user.id)
-        .await
-        .map_err(Error::internal)?;
+    let mut viewer = Viewer::load(&mut tx, project.id, &user.id).await?;
     let filter = Filter {
         project_id: Some(project.id),
         ..Filter::default()
@@ -120,9 +118,7 @@ pub async fn subscribe(
         .await?
         .project;
     let mut tx = snapshot(state.pool()).await?;
-    let viewer = Viewer::load(&mut tx, project.id, &user.id)
-        .await
-        .map_err(Error::internal)?;
+    let viewer = Viewer::load(&mut tx, project.id, &user.id).await?;
     tx.commit().await?;
     let head = viewer.as_of();
     let after = match query.after {

@@ -100,7 +100,7 @@ pub fn meta(user: &AuthUser, request: &HttpRequest) -> EventMeta {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().error_handler(|e, _| bad_body(e.to_string())))
+    cfg.app_data(web::JsonConfig::default().error_handler(|e, _| json_error(e)))
         .app_data(web::QueryConfig::default().error_handler(|e, _| bad_body(e.to_string())))
         .app_data(
             web::PathConfig::default().error_handler(|e, _| Error::NotFound(e.to_string()).into()),
@@ -133,4 +133,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn bad_body(message: String) -> actix_web::Error {
     Error::Invalid(message).into()
+}
+
+/// A JSON body of the wrong media type is 415, one too large 413; any
+/// other fault in it 400, saying what was wrong.
+fn json_error(error: actix_web::error::JsonPayloadError) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as Json;
+    match error {
+        Json::ContentType => Error::UnsupportedType(
+            "the body must be JSON: send Content-Type: application/json".into(),
+        ),
+        Json::OverflowKnownLength { .. } | Json::Overflow { .. } => {
+            Error::TooLarge(error.to_string())
+        }
+        other => Error::Invalid(other.to_string()),
+    }
+    .into()
 }

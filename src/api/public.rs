@@ -80,7 +80,7 @@ fn counts(req: &HttpRequest, not_modified: bool) -> bool {
 
 /// The bytes of the linked revision (Range, ETag). Counts a download,
 /// recorded as a `share.downloaded` event.
-#[utoipa::path(get, path = "/s/{token}/content", tag = "shares", params(("token" = String, Path),
+#[utoipa::path(get, operation_id = "download_shared", path = "/s/{token}/content", tag = "shares", params(("token" = String, Path),
         ("X-Share-Password" = Option<String>, Header)),
     responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
         (status = 302, description = "S3: a URL signed for at most 5 minutes"),
@@ -116,8 +116,7 @@ pub async fn download(
                 &disposition,
                 &revision.content_type,
             )
-            .await
-            .map_err(Error::internal)?;
+            .await?;
         if let Some(url) = signed {
             return Ok(private(&mut HttpResponse::Found())
                 .insert_header((header::LOCATION, url))

@@ -45,7 +45,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RevisionList {
     items: Vec<RevisionView>,
+    /// Pass as `cursor` for the next page; null on the last.
+    next_cursor: Option<String>,
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionsQuery {
+    /// Revisions per page, 1 to 1,000 (default 1,000).
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+const MAX_REVISIONS_PAGE: i64 = 1000;
 
 /// 201 with the revision that `recorded` (this request's events) created,
 /// whatever other writers appended since.
@@ -161,24 +174,40 @@ pub async fn put_content(
     revision_created(&state, &doc, revision).await
 }
 
-/// Every revision, ascending, with no gaps.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/revisions", tag = "revisions",
-    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path)),
+/// The revisions in pages, ascending, with no gaps.
+#[utoipa::path(get, operation_id = "list_revisions", path = "/api/v1/projects/{slug}/documents/{id}/revisions", tag = "revisions",
+    security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), RevisionsQuery),
     responses((status = 200, body = RevisionList), (status = 404, body = super::Problem)))]
 pub async fn list(
     user: AuthUser,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    query: web::Query<RevisionsQuery>,
 ) -> Result<HttpResponse, Error> {
+    let limit = query.limit.unwrap_or(MAX_REVISIONS_PAGE);
+    if !(1..=MAX_REVISIONS_PAGE).contains(&limit) {
+        return Err(Error::Invalid(format!(
+            "limit must be between 1 and {MAX_REVISIONS_PAGE}"
+        )));
+    }
+    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => i32::try_from(revisions::parse(cursor, "cursor")?)
+            .map_err(|_| Error::Invalid(format!("cursor: {cursor:?} is out of range")))?,
+        None => 0,
+    };
     let doc = state
         .document(&user, &path.0, &path.1, Need::Read, "revisions")
         .await?;
-    let items = revisions::list(state.pool(), doc.document.id).await?;
-    Ok(HttpResponse::Ok().json(RevisionList { items }))
+    let mut items = revisions::page(state.pool(), doc.document.id, after, limit + 1).await?;
+    let next = crate::paging::next_cursor(&mut items, limit, |r| r.revision);
+    Ok(HttpResponse::Ok().json(RevisionList {
+        items,
+        next_cursor: next.map(|n| n.to_string()),
+    }))
 }
 
 /// The bytes of revision n; same headers as the latest content.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/revisions/{n}/content", tag = "revisions",
+#[utoipa::path(get, operation_id = "download_revision", path = "/api/v1/projects/{slug}/documents/{id}/revisions/{n}/content", tag = "revisions",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = uuid::Uuid, Path), ("n" = u32, Path)),
     responses((status = 200, description = "the file"), (status = 206, description = "a byte range"),
         (status = 304, description = "not modified"), (status = 400, body = super::Problem),

@@ -124,7 +124,7 @@ impl CreateShare {
 
 /// Create a public link to the document. Needs write; the answer is the
 /// only place the token appears.
-#[utoipa::path(post, path = "/api/v1/projects/{slug}/documents/{id}/shares", tag = "shares",
+#[utoipa::path(post, operation_id = "create_share", path = "/api/v1/projects/{slug}/documents/{id}/shares", tag = "shares",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = Uuid, Path)),
     request_body = CreateShare,
     responses((status = 201, body = ShareView), (status = 400, body = super::Problem),
@@ -146,7 +146,7 @@ pub async fn create(
 }
 
 /// The document's links: all for document admins, otherwise the caller's own.
-#[utoipa::path(get, path = "/api/v1/projects/{slug}/documents/{id}/shares", tag = "shares",
+#[utoipa::path(get, operation_id = "list_shares", path = "/api/v1/projects/{slug}/documents/{id}/shares", tag = "shares",
     security(("bearer" = [])), params(("slug" = String, Path), ("id" = Uuid, Path)),
     responses((status = 200, body = Items<ShareView>), (status = 404, body = super::Problem)))]
 pub async fn list(
@@ -162,7 +162,7 @@ pub async fn list(
 }
 
 /// Revoke a link: its creator or a document admin. It stops at once.
-#[utoipa::path(delete, path = "/api/v1/projects/{slug}/documents/{id}/shares/{share_id}", tag = "shares",
+#[utoipa::path(delete, operation_id = "revoke_share", path = "/api/v1/projects/{slug}/documents/{id}/shares/{share_id}", tag = "shares",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = Uuid, Path), ("share_id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]

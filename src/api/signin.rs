@@ -5,7 +5,6 @@
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
 use super::auth::AuthUser;
@@ -47,12 +46,24 @@ fn is_loopback(base: &str) -> bool {
 }
 
 /// Whether the UI should show "Sign in".
+#[utoipa::path(get, path = "/auth/config", tag = "sign-in",
+    responses((status = 200, body = SignInConfig)))]
 pub async fn config(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "oidc": state.oidc.is_some() }))
+    HttpResponse::Ok().json(SignInConfig {
+        oidc: state.oidc.is_some(),
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SignInConfig {
+    /// Whether OpenID Connect sign-in is configured.
+    oidc: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoginQuery {
+    /// A path of this server to come back to after signing in.
     return_to: Option<String>,
 }
 
@@ -62,6 +73,11 @@ fn local_path(path: Option<String>) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
+/// Sends the browser to the OpenID provider. 404 until sign-in is
+/// configured.
+#[utoipa::path(get, path = "/auth/login", tag = "sign-in", params(LoginQuery),
+    responses((status = 303, description = "to the provider's authorization endpoint"),
+        (status = 404, body = super::Problem)))]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -82,7 +98,8 @@ pub async fn login(
         .finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
@@ -90,6 +107,12 @@ pub struct CallbackQuery {
     error_description: Option<String>,
 }
 
+/// Where the provider sends the browser back: starts a session (cookie)
+/// and returns to the page sign-in began on.
+#[utoipa::path(get, path = "/auth/callback", tag = "sign-in", params(CallbackQuery),
+    responses((status = 303, description = "signed in: the session cookie is set"),
+        (status = 400, body = super::Problem), (status = 401, body = super::Problem),
+        (status = 404, body = super::Problem)))]
 pub async fn callback(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -138,6 +161,8 @@ pub async fn callback(
 }
 
 /// Ends the caller's session on the server and clears the cookie.
+#[utoipa::path(post, path = "/auth/logout", tag = "sign-in", security(("bearer" = [])),
+    responses((status = 204, description = "signed out: the session cookie is cleared")))]
 pub async fn logout(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     if let Via::Session { id_sha256, .. } = &user.via {
         sessions::end(state.pool(), id_sha256).await?;

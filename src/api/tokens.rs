@@ -57,7 +57,7 @@ fn person(user: &AuthUser) -> Result<(), Error> {
 }
 
 /// Make a personal access token; the answer is the only time it is shown.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "create_token", path = "/api/v1/tokens", tag = "identity", security(("bearer" = [])),
     request_body = CreateToken,
     responses((status = 201, body = CreatedToken), (status = 400, body = super::Problem),
         (status = 401, body = super::Problem), (status = 403, body = super::Problem),
@@ -92,7 +92,7 @@ pub async fn create(
 }
 
 /// The caller's tokens (names, scopes, dates; never the tokens).
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(get, operation_id = "list_tokens", path = "/api/v1/tokens", tag = "identity", security(("bearer" = [])),
     responses((status = 200, body = TokenList), (status = 401, body = super::Problem)))]
 pub async fn list(
     user: AuthUser,
@@ -105,7 +105,7 @@ pub async fn list(
 }
 
 /// Revoke one of the caller's tokens; it is refused from the next request on.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity", security(("bearer" = [])),
+#[utoipa::path(delete, operation_id = "revoke_token", path = "/api/v1/tokens/{id}", tag = "identity", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 204, description = "revoked"), (status = 401, body = super::Problem),
         (status = 404, body = super::Problem)))]

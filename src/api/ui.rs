@@ -21,6 +21,8 @@ const ASSETS: &[Asset] = include!(concat!(env!("OUT_DIR"), "/ui_assets.rs"));
 const SHELL: &str = include_str!("../../ui/index.html");
 /// The public page of a share link (no member's token involved).
 const SHARE_PAGE: &str = include_str!("../../ui/share.html");
+/// The browsable API page over `/api/v1/openapi.json`.
+const API_DOCS: &str = include_str!("../../ui/api-docs.html");
 
 /// No inline script, no other origin: the page can only run our files and
 /// talk to this server.
@@ -51,6 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     for page in PAGES {
         cfg.route(page, web::get().to(shell));
     }
+    cfg.route("/api/docs", web::get().to(|| async { page(API_DOCS) }));
     cfg.route("/ui/{path:.*}", web::get().to(asset));
 }
 

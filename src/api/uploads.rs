@@ -129,7 +129,7 @@ fn written(mut response: HttpResponseBuilder, written: &Written) -> HttpResponse
 /// Creates an upload (`Upload-Length`, `Upload-Metadata` with `project`,
 /// `filename`, optional `title`, `tags`, `document`, `if_match`); with an
 /// `application/offset+octet-stream` body its first bytes come along.
-#[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads", security(("bearer" = [])),
+#[utoipa::path(post, operation_id = "create_upload", path = "/api/v1/uploads", tag = "uploads", security(("bearer" = [])),
     params(("Upload-Length" = u64, Header), ("Upload-Metadata" = String, Header), ("Tus-Resumable" = String, Header)),
     responses((status = 201, description = "Location of the upload; Upload-Offset, Upload-Expires"),
         (status = 400, body = super::Problem), (status = 403, body = super::Problem),
@@ -233,7 +233,7 @@ pub async fn status(
 
 /// Appends bytes at `Upload-Offset`; the last byte completes the upload
 /// (`Stockage-Document`, `Stockage-Revision`) or answers the policy's 4xx.
-#[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+#[utoipa::path(patch, operation_id = "patch_upload", path = "/api/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Upload-Offset" = u64, Header), ("Upload-Checksum" = Option<String>, Header)),
     request_body(content_type = "application/offset+octet-stream", description = "bytes from Upload-Offset on"),
     responses((status = 204, description = "Upload-Offset; once complete Stockage-Document and Stockage-Revision"),

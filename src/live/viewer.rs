@@ -30,6 +30,16 @@ pub enum ViewerError {
     Corrupt(String),
 }
 
+/// A database out of reach is an outage (503), like any query's.
+impl From<ViewerError> for crate::error::Error {
+    fn from(error: ViewerError) -> Self {
+        match error {
+            ViewerError::Database(error) => error.into(),
+            corrupt @ ViewerError::Corrupt(_) => crate::error::Error::internal(corrupt),
+        }
+    }
+}
+
 /// A read-only REPEATABLE READ transaction: the viewer, the log head and
 /// any log page read in it all describe the same moment.
 pub async fn snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

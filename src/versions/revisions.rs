@@ -53,13 +53,22 @@ const COLUMNS: &str = "v.revision, v.sha256, v.size, v.filename, v.content_type,
      (SELECT string_agg(rel.release, ', ' ORDER BY rel.released_at) FROM document_releases rel \
       WHERE rel.document_id = v.document_id AND rel.revision = v.revision) AS release";
 
-/// Every revision of a document, ascending.
-pub async fn list(pool: &PgPool, document: Uuid) -> Result<Vec<RevisionView>, Error> {
+/// Up to `limit` revisions of a document after revision `after`,
+/// ascending.
+pub async fn page(
+    pool: &PgPool,
+    document: Uuid,
+    after: i32,
+    limit: i64,
+) -> Result<Vec<RevisionView>, Error> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM document_revisions v WHERE v.document_id = $1 ORDER BY v.revision"
+        "SELECT {COLUMNS} FROM document_revisions v WHERE v.document_id = $1 AND v.revision > $2 \
+         ORDER BY v.revision LIMIT $3"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(document)
+        .bind(after)
+        .bind(limit)
         .fetch_all(pool)
         .await?)
 }

@@ -9,6 +9,7 @@ mod relay;
 mod subscriber;
 
 mod access_tokens;
+mod api_spec;
 mod archive;
 mod archive_anchors;
 mod auth;
@@ -41,6 +42,7 @@ mod projections;
 mod projects;
 mod replay_cli;
 mod retention;
+mod revision_pages;
 mod revisions;
 mod search;
 mod sessions;

@@ -9,7 +9,7 @@ register("document.sections", { id: "history", order: 20, render: historySection
 // two of them once there are two.
 async function historySection({ base, doc, level, refresh: changed }) {
   const canWrite = level >= RANK.write;
-  const { items } = await api("GET", `${base}/revisions`);
+  const items = await allRevisions(base);
   const rows = items.slice().reverse().map((r) => h("tr", { "data-revision": r.revision },
     h("td", {}, String(r.revision)),
     h("td", {}, `${r.added_by}`, h("div", { class: "muted" }, when(r.created_at))),
@@ -31,6 +31,18 @@ async function historySection({ base, doc, level, refresh: changed }) {
   const section = [h("h2", { id: "history-heading" }, "History"), table];
   if (items.length > 1) section.push(compareBox(base, doc, items));
   return h("section", { "aria-labelledby": "history-heading" }, section);
+}
+
+// Every page of the history (1,000 revisions a page).
+async function allRevisions(base) {
+  const items = [];
+  let cursor = null;
+  do {
+    const page = await api("GET", `${base}/revisions${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
 }
 
 function labelEditor(base, revision, changed) {

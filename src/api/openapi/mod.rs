@@ -5,16 +5,21 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+mod responses;
+
+use responses::SharedResponses;
+
 use super::{
     acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
-    shares, tokens, uploads,
+    shares, signin, tokens, uploads,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Stockage", description = "Secure, versioned, event-sourced document store"),
     paths(
-        ops::healthz, ops::readyz, ops::metrics, ops::policy,
+        ops::healthz, ops::readyz, ops::metrics, ops::policy, serve,
+        signin::config, signin::login, signin::callback, signin::logout,
         projects::create_project, projects::list_projects, projects::get_project,
         projects::list_members, projects::put_member, projects::remove_member,
         documents::upload, documents::list, documents::get, documents::patch, documents::delete,
@@ -32,7 +37,7 @@ use super::{
         retention::list_trash, retention::get_retention, retention::put_retention, retention::put_hold,
         retention::usage, retention::patch_project,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &SharedResponses)
 )]
 pub struct ApiDoc;
 
@@ -103,7 +108,9 @@ pub fn methods_at(path: &str) -> Vec<&'static str> {
         })
 }
 
-/// The spec is public: it describes the API and holds no data.
+/// This document. It is public: it describes the API and holds no data.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
