@@ -43,6 +43,7 @@ mod replay_cli;
 mod retention;
 mod revisions;
 mod search;
+mod search_ranking;
 mod sessions;
 mod settings;
 mod shares;
