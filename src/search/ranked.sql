@@ -3,13 +3,18 @@
 -- first and the rest only when they do not fill the page; the count stops
 -- at $15. See docs/decisions/0053-search-ranks-title-matches-first.md.
 WITH hidden AS MATERIALIZED (
+    -- Denied by name, denied to the caller's role and not given back by
+    -- name (the rule of stockage_permission), or deleted.
     SELECT a.document_id FROM document_acl a
     JOIN project_team m ON m.project_id = a.project_id AND m.user_id = $2
-    WHERE m.role NOT IN ('owner', 'admin') AND a.permission = 'none'
-      AND (a.principal = 'user:' || $2
-           OR (a.principal = 'role:' || m.role
-               AND NOT EXISTS (SELECT FROM document_acl u
-                               WHERE u.document_id = a.document_id AND u.principal = 'user:' || $2)))
+    WHERE a.principal = 'user:' || $2 AND a.permission = 'none'
+      AND m.role NOT IN ('owner', 'admin')
+    UNION ALL
+    SELECT a.document_id FROM project_team m
+    JOIN document_acl a ON a.project_id = m.project_id AND a.principal = 'role:' || m.role
+    WHERE m.user_id = $2 AND m.role NOT IN ('owner', 'admin') AND a.permission = 'none'
+      AND NOT EXISTS (SELECT FROM document_acl u
+                      WHERE u.document_id = a.document_id AND u.principal = 'user:' || $2)
     UNION ALL
     SELECT id FROM project_resources WHERE deleted_at IS NOT NULL
 ),
