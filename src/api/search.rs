@@ -61,8 +61,11 @@ pub struct SearchHit {
 pub struct SearchResults {
     items: Vec<SearchHit>,
     next_cursor: Option<String>,
-    /// How many readable documents match, over all pages.
+    /// How many readable documents match, over all pages; counting stops
+    /// at 1,000 (then `total_is_lower_bound` is true: show "1,000+").
     total: i64,
+    /// True when more documents match than `total` says.
+    total_is_lower_bound: bool,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -112,6 +115,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
             .map(SearchCursor::parse)
             .transpose()?,
         limit,
+        count_cap: None,
     })
 }
 
@@ -120,8 +124,9 @@ async fn respond(
     user: &AuthUser,
     filter: SearchFilter,
 ) -> Result<HttpResponse, Error> {
-    let (hits, total, next) = search::search(state.pool(), &user.id, &filter).await?;
-    let items = hits
+    let found = search::search(state.pool(), &user.id, &filter).await?;
+    let items = found
+        .hits
         .into_iter()
         .map(|hit| SearchHit {
             document_id: hit.document_id,
@@ -136,8 +141,9 @@ async fn respond(
         .collect();
     Ok(HttpResponse::Ok().json(SearchResults {
         items,
-        next_cursor: next.map(|c| c.encode()),
-        total,
+        next_cursor: found.next.map(|c| c.encode()),
+        total: found.total,
+        total_is_lower_bound: found.total_is_lower_bound,
     }))
 }
 

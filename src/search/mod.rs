@@ -5,4 +5,4 @@ pub mod index;
 pub mod prefix;
 pub mod query;
 
-pub use query::{Hit, IndexState, SearchCursor, SearchFilter, search, state};
+pub use query::{COUNT_CAP, Found, Hit, IndexState, SearchCursor, SearchFilter, search, state};

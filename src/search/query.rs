@@ -1,8 +1,9 @@
 //! Full-text search over the `search_documents` read model: web-search
 //! syntax, ranked with `ts_rank_cd` (title matches first), highlighted
 //! with `ts_headline`, filtered, in keyset pages. The permission rules run
-//! inside the query, so a document the caller may not read never reaches
-//! the results, the count or a snippet.
+//! inside the query (`ranked.sql`: the caller's denied documents, found
+//! once, are left out), so a document the caller may not read never
+//! reaches the results, the count or a snippet.
 use sqlx::PgPool;
 use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
@@ -31,6 +32,8 @@ pub struct SearchFilter {
     pub prefix: bool,
     pub after: Option<SearchCursor>,
     pub limit: i64,
+    /// Where `total` stops counting: `COUNT_CAP` unless set.
+    pub count_cap: Option<i64>,
 }
 
 /// A keyset position: by rank, then id, both descending.
@@ -71,62 +74,58 @@ pub struct Hit {
     pub snippet: String,
 }
 
-const SEARCH: &str = "
-WITH languages AS MATERIALIZED (
+/// The query as a `tsquery` ($14/$15 of the old single statement: the
+/// words before the last one and the last one as a prefix).
+const QUERY: &str = "
+WITH languages AS (
     SELECT ARRAY['english'::regconfig] || ARRAY(SELECT DISTINCT language FROM search_settings) AS l
-),
-query AS MATERIALIZED (
-    SELECT CASE
-        WHEN $15::text IS NULL THEN stockage_search_query($1, (SELECT l FROM languages))
-        WHEN $14 = '' THEN to_tsquery('simple', quote_literal($15) || ':*')
-        ELSE stockage_search_query($14, (SELECT l FROM languages)) && to_tsquery('simple', quote_literal($15) || ':*')
-    END AS q
-),
-readable AS MATERIALIZED (
-    SELECT s.document_id, p.slug, r.title, r.revision, r.kind, r.filename,
-        (ts_rank_cd(s.tsv, (SELECT q FROM query), 32)
-            + (ts_filter(s.tsv, '{a}') @@ (SELECT q FROM query))::int)::real AS rank
-    FROM search_documents s
-    JOIN project_team t ON t.project_id = s.project_id AND t.user_id = $2
-    JOIN project_resources r ON r.id = s.document_id AND r.deleted_at IS NULL
-    JOIN projects p ON p.id = s.project_id
-    WHERE s.tsv @@ (SELECT q FROM query)
-      AND ($3::uuid IS NULL OR s.project_id = $3)
-      AND ($4::text IS NULL OR r.kind = $4)
-      AND ($5::text IS NULL OR $5 = ANY (r.tags))
-      AND ($6::text IS NULL OR r.added_by = $6)
-      AND ($7::timestamptz IS NULL OR r.created_at >= $7)
-      AND ($8::timestamptz IS NULL OR r.created_at < $8)
-      AND ($13::text IS NULL OR coalesce((SELECT w.state FROM document_workflow w
-                                          WHERE w.document_id = s.document_id), 'wip') = $13)
-      AND stockage_permission(s.document_id, $2, t.role) <> 'none'
-),
-page AS (
-    SELECT * FROM readable
-    WHERE $9::real IS NULL OR (rank, document_id) < ($9, $10)
-    ORDER BY rank DESC, document_id DESC
-    LIMIT $11
 )
-SELECT page.document_id, page.slug AS project, page.title, page.revision, page.kind, page.filename, page.rank,
-    ts_headline(s.language, left(page.title || E'\\n' || s.body || E'\\n' || s.extra, 200000),
-        (SELECT q FROM query) || websearch_to_tsquery('simple', $1), $12) AS snippet,
-    (SELECT count(*) FROM readable) AS total
-FROM page JOIN search_documents s ON s.document_id = page.document_id
-ORDER BY page.rank DESC, page.document_id DESC";
+SELECT (CASE
+    WHEN $3::text IS NULL THEN stockage_search_query($1, l)
+    WHEN $2 = '' THEN to_tsquery('simple', quote_literal($3) || ':*')
+    ELSE stockage_search_query($2, l) && to_tsquery('simple', quote_literal($3) || ':*')
+END)::text FROM languages";
+
+const PAGE: &str = include_str!("ranked.sql");
+
+/// `total` stops counting here; past it the response says the total is a
+/// lower bound (decision 0053).
+pub const COUNT_CAP: i64 = 1_000;
+
+/// One page of results.
+#[derive(Debug)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    /// Readable matches over all pages, at most the cap.
+    pub total: i64,
+    /// More than `total` match (the count stopped at the cap).
+    pub total_is_lower_bound: bool,
+    pub next: Option<SearchCursor>,
+}
 
 /// One page of what `user` may read that matches, the number of all such
-/// documents, and the cursor of the next page.
+/// documents (up to the cap), and the cursor of the next page. The query
+/// is built first, so that the page's plan is made for its words (how
+/// many documents they match) rather than for any words.
 pub async fn search(
     pool: &PgPool,
     user: &UserId,
     filter: &SearchFilter,
-) -> Result<(Vec<Hit>, i64, Option<SearchCursor>), sqlx::Error> {
+) -> Result<Found, sqlx::Error> {
     let options = format!(
         "StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
     );
-    // $14/$15: the words before the last one and the last one as a prefix.
     let prefix = filter.prefix.then(|| prefix::split(&filter.q)).flatten();
-    let rows: Vec<(Hit, i64)> = sqlx::query(SEARCH)
+    let query: String = sqlx::query_scalar(QUERY)
+        .bind(&filter.q)
+        .bind(prefix.as_ref().map(|p| p.head.as_str()))
+        .bind(prefix.as_ref().map(|p| p.word.as_str()))
+        .fetch_one(pool)
+        .await?;
+    let cap = filter.count_cap.unwrap_or(COUNT_CAP);
+    // Not prepared: each page is planned with its own tsquery.
+    let rows: Vec<(Hit, i64)> = sqlx::query(PAGE)
+        .persistent(false)
         .bind(&filter.q)
         .bind(user.as_str())
         .bind(filter.project)
@@ -140,15 +139,15 @@ pub async fn search(
         .bind(filter.limit + 1)
         .bind(options)
         .bind(filter.state.map(LifecycleState::as_str))
-        .bind(prefix.as_ref().map(|p| p.head.as_str()))
-        .bind(prefix.as_ref().map(|p| p.word.as_str()))
+        .bind(&query)
+        .bind(cap + 1)
         .try_map(|row: sqlx::postgres::PgRow| {
             use sqlx::{FromRow, Row};
             Ok((Hit::from_row(&row)?, row.try_get("total")?))
         })
         .fetch_all(pool)
         .await?;
-    let total = rows.first().map_or(0, |(_, total)| *total);
+    let counted = rows.first().map_or(0, |(_, total)| *total);
     let mut hits: Vec<Hit> = rows.into_iter().map(|(hit, _)| hit).collect();
     let next = next_cursor(&mut hits, filter.limit, |hit| SearchCursor {
         rank: hit.rank,
@@ -157,7 +156,12 @@ pub async fn search(
     for hit in &mut hits {
         hit.snippet = html_snippet(&hit.snippet);
     }
-    Ok((hits, total, next))
+    Ok(Found {
+        hits,
+        total: counted.min(cap),
+        total_is_lower_bound: counted > cap,
+        next,
+    })
 }
 
 /// The snippet as safe HTML: text escaped, matches in `<mark>`.

@@ -45,6 +45,7 @@ mod retention;
 mod revision_pages;
 mod revisions;
 mod search;
+mod search_ranking;
 mod sessions;
 mod settings;
 mod shares;

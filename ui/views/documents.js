@@ -158,7 +158,10 @@ export async function documentsTab(main, ctx) {
     try {
       const found = await api("GET", `${base}/search?${p}`);
       if (q.value.trim() !== words) return null;
-      const heading = `${found.total ?? found.items.length} result${(found.total ?? found.items.length) === 1 ? "" : "s"} for “${words}”`;
+      // Counting stops at 1,000: then the total is a lower bound.
+      const n = found.total ?? found.items.length;
+      const more = found.total_is_lower_bound ? "+" : "";
+      const heading = `${n.toLocaleString("en")}${more} result${n === 1 && !more ? "" : "s"} for “${words}”`;
       return mount(results, h("h2", {}, heading),
         found.items.length
           ? h("ul", { class: "search-results" }, found.items.map((item) => {

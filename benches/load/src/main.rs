@@ -68,6 +68,10 @@ struct Args {
     /// Documents in the search corpus (default 10,000; 200 quick); 100000 for the large corpus.
     #[arg(long)]
     search_docs: Option<usize>,
+    /// Documents in the large search corpus, seeded in SQL (default
+    /// 100,000; 2,000 quick; 0 skips it); 1000000 for the 1M run.
+    #[arg(long)]
+    search_large_docs: Option<usize>,
     /// Where the report goes.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,

@@ -5,6 +5,7 @@ mod fanout;
 mod mixed;
 mod rebuild;
 mod search;
+mod search_large;
 mod soak;
 mod transfer;
 mod tus;
@@ -96,7 +97,11 @@ pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow
                 .collect())
         }
         Scenario::Rebuild => rebuild::run(ctx).await,
-        Scenario::Search => search::run(ctx).await,
+        Scenario::Search => {
+            let mut rows = search::run(ctx).await?;
+            rows.append(&mut search_large::run(ctx).await?);
+            Ok(rows)
+        }
         Scenario::Tus => tus::run(ctx).await,
         Scenario::Mixed => mixed::run(ctx).await,
         Scenario::Soak => soak::run(ctx).await,
@@ -126,6 +131,8 @@ pub struct Ctx {
     pub rebuild_events: usize,
     pub mixed_rate: f64,
     pub search_docs: usize,
+    /// Documents of the large search corpus, seeded in SQL (0: none).
+    pub search_large_docs: usize,
     pub soak: Duration,
     pub soak_interval: Duration,
     projects: AtomicU64,
@@ -177,6 +184,11 @@ impl Ctx {
             search_docs: args
                 .search_docs
                 .unwrap_or(if args.quick { 200 } else { 10_000 }),
+            search_large_docs: args.search_large_docs.unwrap_or(if args.quick {
+                2_000
+            } else {
+                100_000
+            }),
             soak: Duration::from_secs_f64(
                 60.0 * args
                     .soak_minutes

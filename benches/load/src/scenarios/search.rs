@@ -21,7 +21,7 @@ const SYLLABLES: [&str; 16] = [
     "ka", "ro", "mi", "te", "lu", "sa", "no", "vi", "de", "pa", "gu", "lo", "ber", "tan", "dor",
     "fel",
 ];
-const RAW: &str = "SELECT document_id, ts_rank_cd(tsv, q.q, 32) AS rank
+pub(super) const RAW: &str = "SELECT document_id, ts_rank_cd(tsv, q.q, 32) AS rank
     FROM search_documents, (SELECT stockage_search_query($1, '{english}') AS q) q
     WHERE tsv @@ q.q ORDER BY rank DESC LIMIT 20";
 
