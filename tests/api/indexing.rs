@@ -85,7 +85,6 @@ async fn the_time_and_memory_budgets_stop_the_extractor_not_the_server() {
         time: Duration::from_millis(1),
         ..BUDGET
     };
-    let started = Instant::now();
     let late = isolate::extract(
         &child(),
         no_time,
@@ -98,7 +97,6 @@ async fn the_time_and_memory_budgets_stop_the_extractor_not_the_server() {
         matches!(&late, Err(ExtractError::Budget(why)) if why.contains("longer than")),
         "{late:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(10));
     let no_memory = Budget {
         memory_bytes: 1_000_000,
         ..BUDGET

@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stockage::search::index::ExtractError;
 use stockage::search::index::isolate::{self, Budget, Isolation};
@@ -17,7 +17,6 @@ async fn a_file_the_pdf_libraries_blow_up_on_is_stopped_by_the_budget() {
         memory_bytes: 512_000_000,
     };
     let child = Isolation::Process(env!("CARGO_BIN_EXE_stockage").into());
-    let started = Instant::now();
     let outcome = isolate::extract(
         &child,
         budget,
@@ -30,10 +29,5 @@ async fn a_file_the_pdf_libraries_blow_up_on_is_stopped_by_the_budget() {
         matches!(&outcome, Err(ExtractError::Budget(why))
             if why.contains("memory budget") || why.contains("longer than its budget")),
         "{outcome:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
     );
 }
