@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "./server.mjs";
-import { assertAccessible, launch, shoot } from "./browser.mjs";
+import { assertAccessible, launch, onlyServer, shoot } from "./browser.mjs";
 
 let server;
 let browser;
@@ -28,14 +28,7 @@ test("the API page lists every operation and tries one with a token", async () =
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const external = [];
-  await context.route("**/*", (route) => {
-    const url = new URL(route.request().url());
-    if (url.origin !== server.url && !url.protocol.startsWith("data")) {
-      external.push(url.href);
-      return route.abort();
-    }
-    return route.continue();
-  });
+  await onlyServer(context, server, external);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));

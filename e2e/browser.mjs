@@ -21,10 +21,9 @@ export async function launch() {
   });
 }
 
-// A signed-in page for `user`; requests to any other origin are refused
-// and collected in `external`.
-export async function signedIn(browser, server, user, external, { admin = false, size = WIDTHS.wide } = {}) {
-  const context = await browser.newContext({ viewport: size });
+// Requests from `context` to any origin but the server's are refused and
+// collected in `external`.
+export async function onlyServer(context, server, external) {
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
     if (url.origin !== server.url && !url.protocol.startsWith("blob") && !url.protocol.startsWith("data")) {
@@ -33,6 +32,13 @@ export async function signedIn(browser, server, user, external, { admin = false,
     }
     return route.continue();
   });
+}
+
+// A signed-in page for `user`; requests to any other origin are refused
+// and collected in `external`.
+export async function signedIn(browser, server, user, external, { admin = false, size = WIDTHS.wide } = {}) {
+  const context = await browser.newContext({ viewport: size });
+  await onlyServer(context, server, external);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));

@@ -170,11 +170,8 @@ async fn a_read_token_is_refused_every_change(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
     let uploaded: Value = app
-        .upload("alpha", ADMIN, "plan.pdf", fixture("blueprint.pdf"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "plan.pdf", fixture("blueprint.pdf"))
+        .await;
     let document = uploaded["id"].as_str().unwrap().to_owned();
     let (_, token) = app
         .access_token(ADMIN, json!({"name": "reader", "scope": "read"}))

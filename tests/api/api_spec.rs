@@ -109,11 +109,9 @@ async fn schemathesis_finds_every_operation_answering_as_documented(pool: PgPool
     // Real resources for the path parameters, so that operations are
     // reached past their 404s: a project and a document in it.
     app.create_project("bridge").await;
-    let uploaded = app
-        .upload("bridge", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
+    let document = app
+        .uploaded("bridge", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
         .await;
-    assert_eq!(uploaded.status(), StatusCode::CREATED);
-    let document: Value = uploaded.json().await.unwrap();
     let token = app.keys.issue(
         &UserId::parse(ADMIN).unwrap(),
         None,

@@ -27,11 +27,8 @@ pub(crate) async fn history(app: &TestApp) -> String {
     app.create_project("alpha").await;
     app.set_member("alpha", ADMIN, "vic", "viewer").await;
     let doc: Value = app
-        .upload("alpha", ADMIN, "model.gltf", fixture("model.gltf"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "model.gltf", fixture("model.gltf"))
+        .await;
     let path = format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()

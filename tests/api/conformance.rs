@@ -14,11 +14,8 @@ async fn head_answers_like_get_without_the_body(pool: PgPool) {
     app.create_project("heads").await;
     let bytes = fixture("blueprint.pdf");
     let document: serde_json::Value = app
-        .upload("heads", ADMIN, "blueprint.pdf", bytes.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("heads", ADMIN, "blueprint.pdf", bytes.clone())
+        .await;
     let content = format!(
         "/api/v1/projects/heads/documents/{}/content",
         document["id"].as_str().unwrap()

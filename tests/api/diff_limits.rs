@@ -14,12 +14,7 @@ use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app, spawn_a
 /// A document whose revision 1 is `first` and revision 2 is `second`.
 async fn two_revisions(app: &TestApp, slug: &str, first: &str, second: &str) -> String {
     let name = first.rsplit('/').next().unwrap();
-    let doc: Value = app
-        .upload(slug, ADMIN, name, fixture(first))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.uploaded(slug, ADMIN, name, fixture(first)).await;
     let path = format!(
         "/api/v1/projects/{slug}/documents/{}",
         doc["id"].as_str().unwrap()

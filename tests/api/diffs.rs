@@ -6,12 +6,7 @@ use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 
 /// A document whose revision 1 is `first` and revision 2 is `second`.
 async fn two_revisions(app: &TestApp, slug: &str, first: &str, second: &str) -> String {
-    let doc: Value = app
-        .upload(slug, ADMIN, first, fixture(first))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.uploaded(slug, ADMIN, first, fixture(first)).await;
     let path = format!(
         "/api/v1/projects/{slug}/documents/{}",
         doc["id"].as_str().unwrap()

@@ -9,11 +9,8 @@ use crate::helpers::{ADMIN, TestApp, fixture, spawn_app};
 
 async fn document(app: &TestApp) -> String {
     let doc: Value = app
-        .upload("alpha", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "blueprint.pdf", fixture("blueprint.pdf"))
+        .await;
     format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()

@@ -49,11 +49,8 @@ async fn title_and_tags_come_from_the_form(pool: PgPool) {
 
     // Without a title the file name's stem is used.
     let untitled: Value = app
-        .upload("alpha", ADMIN, "Bracket_V2.stl", fixture("part_ascii.stl"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "Bracket_V2.stl", fixture("part_ascii.stl"))
+        .await;
     assert_eq!(untitled["title"], "Bracket_V2");
     assert_eq!(untitled["tags"], json!([]));
 }
@@ -114,11 +111,8 @@ async fn patch_delete_and_restore_a_document(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
     let doc: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let path = format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()
@@ -324,11 +318,8 @@ async fn document_visibility_follows_project_roles(pool: PgPool) {
         app.set_member("alpha", ADMIN, user, role).await;
     }
     let doc: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let path = format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()

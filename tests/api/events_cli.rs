@@ -37,11 +37,8 @@ async fn the_log_filtered_every_way(pool: PgPool) {
     app.create_project("beta").await; // 3, 4
     app.set_member("alpha", ADMIN, "ann", "editor").await; // 5
     let doc: Value = app
-        .upload("alpha", "ann", "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap(); // 6
+        .uploaded("alpha", "ann", "photo.png", fixture("photo.png"))
+        .await; // 6
 
     let all = json_lines(&pool, &[]).await;
     assert_eq!(positions(&all), (1..=6).collect::<Vec<_>>());

@@ -240,6 +240,18 @@ impl TestApp {
             .expect("the upload is sent")
     }
 
+    /// Uploads like [`TestApp::upload`], expects 201, and returns the new
+    /// document.
+    pub async fn uploaded(&self, slug: &str, user: &str, filename: &str, bytes: Vec<u8>) -> Value {
+        let response = self.upload(slug, user, filename, bytes).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "upload of {filename}"
+        );
+        response.json().await.unwrap()
+    }
+
     /// A new revision of `doc` (a document path) as a raw body, by `user`;
     /// `filename` goes in `X-Filename`, `if_match` in `If-Match`.
     pub async fn put_content(

@@ -23,11 +23,8 @@ pub async fn project_with_document(app: &TestApp) -> String {
         );
     }
     let doc: Value = app
-        .upload("alpha", "ann", "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", "ann", "photo.png", fixture("photo.png"))
+        .await;
     format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()
@@ -305,11 +302,8 @@ async fn lock_events_reach_only_those_who_may_read_the_document(pool: PgPool) {
     let app = spawn_app(pool).await;
     let open = project_with_document(&app).await;
     let hidden: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let hidden = format!(
         "/api/v1/projects/alpha/documents/{}",
         hidden["id"].as_str().unwrap()

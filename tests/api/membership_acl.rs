@@ -8,12 +8,7 @@ use sqlx::PgPool;
 use crate::helpers::{ADMIN, TestApp, cli, fixture, spawn_app};
 
 async fn document(app: &TestApp, name: &str) -> String {
-    let created: Value = app
-        .upload("alpha", ADMIN, name, fixture(name))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = app.uploaded("alpha", ADMIN, name, fixture(name)).await;
     format!(
         "/api/v1/projects/alpha/documents/{}",
         created["id"].as_str().unwrap()

@@ -133,11 +133,8 @@ async fn every_role_in_every_acl_situation_on_every_document_endpoint(pool: PgPo
         );
     }
     let created: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let doc = format!("/api/v1/projects/alpha/documents/{id}");
 
@@ -303,11 +300,8 @@ async fn the_explanation_names_the_deciding_rule(pool: PgPool) {
         app.set_member("alpha", ADMIN, user, role).await;
     }
     let created: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let doc = format!(
         "/api/v1/projects/alpha/documents/{}",
         created["id"].as_str().unwrap()
@@ -355,11 +349,8 @@ async fn acl_changes_are_events_and_bad_entries_are_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
     let created: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
     let doc = format!(
         "/api/v1/projects/alpha/documents/{}",
         created["id"].as_str().unwrap()

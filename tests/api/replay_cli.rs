@@ -39,11 +39,8 @@ async fn the_state_at_five_moments_including_who_could_read(pool: PgPool) {
     app.set_member("alpha", ADMIN, "vic", "viewer").await; // 3
     app.set_member("alpha", ADMIN, "eda", "editor").await; // 4
     let doc: Value = app
-        .upload("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await
-        .json()
-        .await
-        .unwrap(); // 5
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await; // 5
     let id = doc["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/projects/alpha/documents/{id}");
     let revised = app

@@ -27,12 +27,7 @@ async fn page(app: &TestApp, doc: &str, query: &str) -> (Vec<i64>, Value) {
 async fn revisions_come_in_pages_that_join_without_gap(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
-    let doc: Value = app
-        .upload("alpha", ADMIN, "part.stl", stl("one"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.uploaded("alpha", ADMIN, "part.stl", stl("one")).await;
     let doc = format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()

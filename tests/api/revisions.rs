@@ -8,12 +8,7 @@ use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 
 async fn new_document(app: &TestApp, file: &str) -> String {
     app.create_project("alpha").await;
-    let doc: Value = app
-        .upload("alpha", ADMIN, file, fixture(file))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.uploaded("alpha", ADMIN, file, fixture(file)).await;
     format!(
         "/api/v1/projects/alpha/documents/{}",
         doc["id"].as_str().unwrap()

@@ -182,11 +182,8 @@ async fn ranges_and_conditional_requests(pool: PgPool, backend: Backend) {
     app.create_project("alpha").await;
     let bytes = fixture("photo.png");
     let doc: Value = app
-        .upload("alpha", ADMIN, "photo.png", bytes.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
+        .uploaded("alpha", ADMIN, "photo.png", bytes.clone())
+        .await;
     let url = format!("{}{}", app.address, doc["url"].as_str().unwrap());
     let size = bytes.len();
     let get = |range: Option<&str>| {

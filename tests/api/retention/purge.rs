@@ -17,12 +17,8 @@ async fn shared_blobs_survive_until_their_last_reference_goes(pool: PgPool) {
     let upload = |name: &'static str| {
         let app = &app;
         async move {
-            let doc: serde_json::Value = app
-                .upload("share", ADMIN, name, stl("same bytes"))
-                .await
-                .json()
-                .await
-                .unwrap();
+            let doc: serde_json::Value =
+                app.uploaded("share", ADMIN, name, stl("same bytes")).await;
             format!(
                 "/api/v1/projects/share/documents/{}",
                 doc["id"].as_str().unwrap()
