@@ -76,7 +76,7 @@ pub async fn rebuild_in_pages(
         )
         .await?;
     }
-    let deferred = defer_indexes(&mut tx, schema).await?;
+    let deferred = defer_indexes(&mut tx, schema, &tables(projectors)).await?;
     tx.commit().await?;
     let last = replay(pool, projectors, schema, page, progress).await?;
     // Built once over the loaded rows rather than kept up row by row.
@@ -90,26 +90,34 @@ pub async fn rebuild_in_pages(
 
 /// Drops the indexes of `schema`'s tables that neither enforce a
 /// constraint nor are unique (nothing in a replay looks rows up by them);
-/// returns the statements that create them again.
+/// returns the statements that create them again as the live tables have
+/// them, names included (`LIKE` would have named them after their columns).
 async fn defer_indexes(
     tx: &mut Transaction<'_, Postgres>,
     schema: &str,
+    tables: &[&str],
 ) -> Result<Vec<String>, sqlx::Error> {
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    let plain = "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-         WHERE t.relnamespace = $1::regnamespace AND NOT i.indisunique
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-    )
-    .bind(schema)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut create = Vec::new();
-    for (name, definition) in indexes {
+         WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY ($2) AND NOT i.indisunique
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+    let rebuilt: Vec<(String, String)> = sqlx::query_as(plain)
+        .bind(schema)
+        .bind(tables)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (name, _) in &rebuilt {
         exec(tx, format!("DROP INDEX {name}")).await?;
-        create.push(definition);
     }
-    Ok(create)
+    let live: Vec<(String, String)> = sqlx::query_as(plain)
+        .bind("public")
+        .bind(tables)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(live
+        .into_iter()
+        .map(|(_, definition)| definition.replacen(" ON public.", &format!(" ON {schema}."), 1))
+        .collect())
 }
 
 /// Replays the whole log into `schema`'s tables, `page` events at a time.
