@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::content::{FileKind, Sha256};
@@ -340,8 +340,11 @@ impl Event {
                 version: schema_version,
             });
         }
-        let tagged = json!({ "type": event_type, "data": payload });
-        serde_json::from_value(tagged).map_err(|source| DecodeError::BadPayload {
+        let tagged = crate::tagged::Tagged {
+            event_type,
+            payload,
+        };
+        Event::deserialize(tagged).map_err(|source| DecodeError::BadPayload {
             event_type: event_type.to_owned(),
             source,
         })
@@ -351,6 +354,7 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn payload_round_trips_through_decode() {

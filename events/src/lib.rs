@@ -8,6 +8,7 @@ mod content;
 mod envelope;
 mod event;
 mod retention;
+mod tagged;
 mod types;
 
 pub use chain::{ChainError, GENESIS_HASH, Hash, canonical_bytes, chain_hash, verify_chain};

@@ -1,8 +1,9 @@
 //! Rebuilding read models from position 0 into fresh tables in a schema of
 //! their own, comparing them with the live ones, and swapping them in.
 use sqlx::{PgPool, Postgres, Transaction};
-
-use stockage_store::{ProjectionError, Projector, apply_page_all, log};
+use stockage_events::{Event, RecordedEvent};
+use stockage_store::{ProjectionError, Projector, log};
+use tokio::sync::mpsc;
 
 /// Events read and applied per statement round: projectors fold a page.
 const PAGE: i64 = 5_000;
@@ -51,7 +52,19 @@ pub async fn rebuild(
     pool: &PgPool,
     projectors: &[Box<dyn Projector>],
     schema: &str,
-    mut progress: impl FnMut(i64, i64),
+    progress: impl FnMut(i64, i64),
+) -> Result<i64, RebuildError> {
+    rebuild_in_pages(pool, projectors, schema, PAGE, progress).await
+}
+
+/// [`rebuild`], reading and applying `page` events at a time (tests use
+/// small pages to cross many page boundaries).
+pub async fn rebuild_in_pages(
+    pool: &PgPool,
+    projectors: &[Box<dyn Projector>],
+    schema: &str,
+    page: i64,
+    progress: impl FnMut(i64, i64),
 ) -> Result<i64, RebuildError> {
     let schema = checked(schema)?;
     let mut tx = pool.begin().await?;
@@ -63,20 +76,155 @@ pub async fn rebuild(
         )
         .await?;
     }
+    let deferred = defer_indexes(&mut tx, schema, &tables(projectors)).await?;
     tx.commit().await?;
-
-    let head = log::head(&mut *pool.acquire().await?).await?;
-    let mut position = 0;
-    loop {
-        let mut tx = pool.begin().await?;
-        let applied = replay_page(&mut tx, projectors, schema, position).await?;
-        tx.commit().await?;
-        match applied {
-            Some(last) => position = last,
-            None => return Ok(position),
-        }
-        progress(position, head.max(position));
+    let last = replay(pool, projectors, schema, page, progress).await?;
+    // Built once over the loaded rows rather than kept up row by row.
+    let mut tx = pool.begin().await?;
+    for index in deferred {
+        exec(&mut tx, index).await?;
     }
+    tx.commit().await?;
+    Ok(last)
+}
+
+/// Drops the indexes of `schema`'s tables that neither enforce a
+/// constraint nor are unique (nothing in a replay looks rows up by them);
+/// returns the statements that create them again as the live tables have
+/// them, names included (`LIKE` would have named them after their columns).
+async fn defer_indexes(
+    tx: &mut Transaction<'_, Postgres>,
+    schema: &str,
+    tables: &[&str],
+) -> Result<Vec<String>, sqlx::Error> {
+    let plain = "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+         FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relnamespace = $1::regnamespace AND t.relname = ANY ($2) AND NOT i.indisunique
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)";
+    let rebuilt: Vec<(String, String)> = sqlx::query_as(plain)
+        .bind(schema)
+        .bind(tables)
+        .fetch_all(&mut **tx)
+        .await?;
+    for (name, _) in &rebuilt {
+        exec(tx, format!("DROP INDEX {name}")).await?;
+    }
+    let live: Vec<(String, String)> = sqlx::query_as(plain)
+        .bind("public")
+        .bind(tables)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(live
+        .into_iter()
+        .map(|(_, definition)| definition.replacen(" ON public.", &format!(" ON {schema}."), 1))
+        .collect())
+}
+
+/// Replays the whole log into `schema`'s tables, `page` events at a time.
+async fn replay(
+    pool: &PgPool,
+    projectors: &[Box<dyn Projector>],
+    schema: &str,
+    page: i64,
+    mut progress: impl FnMut(i64, i64),
+) -> Result<i64, RebuildError> {
+    let head = log::head(&mut *pool.acquire().await?).await?;
+    // The next page is read and decoded on a connection of its own while
+    // the last one is written.
+    let (pages, mut next) = mpsc::channel(2);
+    let reader = tokio::spawn(read_ahead(pool.clone(), page, pages));
+    let written = async {
+        let mut position = 0;
+        while let Some(read) = next.recv().await {
+            let mut tx = pool.begin().await?;
+            // A rebuild that dies is discarded and run again, so its pages
+            // need not wait for the disk; the swap's commit does, and that
+            // makes everything written before it durable too.
+            exec(&mut tx, "SET LOCAL synchronous_commit TO off".to_owned()).await?;
+            position = apply(&mut tx, projectors, schema, read?).await?;
+            tx.commit().await?;
+            progress(position, head.max(position));
+        }
+        Ok(position)
+    }
+    .await;
+    reader.abort();
+    written
+}
+
+/// Consecutive events of the log, decoded.
+struct Page {
+    recorded: Vec<RecordedEvent>,
+    events: Vec<Event>,
+}
+
+impl Page {
+    fn decode(recorded: Vec<RecordedEvent>) -> Result<Option<Self>, RebuildError> {
+        let Some(first) = recorded.first().map(|e| e.position) else {
+            return Ok(None);
+        };
+        let events = recorded
+            .iter()
+            .map(RecordedEvent::event)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| RebuildError::Projection {
+                position: first,
+                source: e.into(),
+            })?;
+        Ok(Some(Self { recorded, events }))
+    }
+}
+
+/// Reads and decodes the log from the start, a page at a time, until its
+/// end, the first error, or nobody waiting for more.
+async fn read_ahead(pool: PgPool, size: i64, pages: mpsc::Sender<Result<Page, RebuildError>>) {
+    let mut after = 0;
+    loop {
+        let page = match pool.acquire().await {
+            Ok(mut conn) => log::read_after(&mut conn, after, size).await,
+            Err(error) => Err(error),
+        };
+        let page = page.map_err(RebuildError::from).and_then(Page::decode);
+        match page {
+            Ok(None) => return,
+            Ok(Some(page)) => {
+                after = page.recorded.last().map_or(after, |e| e.position);
+                if pages.send(Ok(page)).await.is_err() {
+                    return;
+                }
+            }
+            Err(error) => {
+                drop(pages.send(Err(error)).await);
+                return;
+            }
+        }
+    }
+}
+
+/// Applies a page into `schema`'s tables; returns its last position.
+async fn apply(
+    tx: &mut Transaction<'_, Postgres>,
+    projectors: &[Box<dyn Projector>],
+    schema: &str,
+    page: Page,
+) -> Result<i64, RebuildError> {
+    let first = page.recorded[0].position;
+    let last = page.recorded.last().map_or(first, |e| e.position);
+    let pairs: Vec<(&RecordedEvent, Event)> = page.recorded.iter().zip(page.events).collect();
+    // Only the fresh tables are visible while projecting, so a projector
+    // can never touch the live ones.
+    exec(tx, format!("SET LOCAL search_path TO {schema}")).await?;
+    for projector in projectors {
+        projector
+            .apply_page(tx, &pairs)
+            .await
+            .map_err(|source| RebuildError::Projection {
+                position: first,
+                source,
+            })?;
+    }
+    exec(tx, "SET LOCAL search_path TO public".to_owned()).await?;
+    Ok(last)
 }
 
 /// Applies the next page of events after `after` into `schema`'s tables;
@@ -87,21 +235,10 @@ async fn replay_page(
     schema: &str,
     after: i64,
 ) -> Result<Option<i64>, RebuildError> {
-    let events = log::read_after(tx, after, PAGE).await?;
-    let Some(last) = events.last().map(|e| e.position) else {
-        return Ok(None);
-    };
-    // Only the fresh tables are visible while projecting, so a projector
-    // can never touch the live ones.
-    exec(tx, format!("SET LOCAL search_path TO {schema}")).await?;
-    apply_page_all(projectors, tx, &events)
-        .await
-        .map_err(|source| RebuildError::Projection {
-            position: events[0].position,
-            source,
-        })?;
-    exec(tx, "SET LOCAL search_path TO public".to_owned()).await?;
-    Ok(Some(last))
+    match Page::decode(log::read_after(tx, after, PAGE).await?)? {
+        Some(page) => apply(tx, projectors, schema, page).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Tables whose rows differ between `public` and `schema` (as multisets),

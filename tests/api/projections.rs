@@ -246,6 +246,18 @@ async fn rebuilt_projections_equal_live_ones_after_a_random_history(pool: PgPool
             .unwrap(),
         Vec::<&str>::new()
     );
+    // Pages of 7 events: documents' events fall on both sides of many
+    // page boundaries, and pages are read ahead while others are written.
+    let paged = rebuild::rebuild_in_pages(&pool, &projectors, "rebuild_paged", 7, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(paged, last);
+    assert_eq!(
+        rebuild::differences(&pool, &projectors, "rebuild_paged")
+            .await
+            .unwrap(),
+        Vec::<&str>::new()
+    );
 
     // The comparison does see a difference when there is one.
     sqlx::query("UPDATE project_team SET role = 'viewer' WHERE role <> 'viewer'")
@@ -288,9 +300,14 @@ async fn swap_replaces_damaged_read_models_and_appends_carry_on(pool: PgPool) {
         .await
         .unwrap();
 
+    let indexes = "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexdef";
+    let before: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&pool).await.unwrap();
     rebuild::swap(&pool, &projectors, "rebuild_swap", last)
         .await
         .unwrap();
+    // The indexes a rebuild builds after loading are all there again.
+    let after: Vec<String> = sqlx::query_scalar(indexes).fetch_all(&pool).await.unwrap();
+    assert_eq!(after, before);
 
     let verify = "rebuild_verify";
     rebuild::rebuild(&pool, &projectors, verify, |_, _| {})
