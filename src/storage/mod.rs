@@ -111,7 +111,11 @@ impl BlobStore {
                 std::fs::create_dir_all(&dir).map_err(|e| {
                     BlobError::Config(format!("cannot create {}: {e}", dir.display()))
                 })?;
-                let local = LocalFileSystem::new_with_prefix(&dir)?.with_automatic_cleanup(true);
+                // A blob is on disk before the event that names it commits
+                // (decision 0064): the file and its directory are fsynced.
+                let local = LocalFileSystem::new_with_prefix(&dir)?
+                    .with_automatic_cleanup(true)
+                    .with_fsync(true);
                 Ok(Self {
                     local_dir: Some(dir),
                     ..Self::new(Arc::new(local), "")
