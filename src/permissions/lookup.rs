@@ -1,6 +1,8 @@
 //! What the gate needs to decide, read in one round trip: the caller's
 //! membership of the project, the document with its lock, lifecycle and
 //! ACL, and its indexing state (shown on a single document).
+use std::sync::LazyLock;
+
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgPool, Row};
 use stockage_events::{ProjectSlug, Role, UserId};
@@ -12,7 +14,7 @@ use crate::error::Error;
 use crate::search::IndexState;
 
 /// The project's columns are prefixed so the document's keep their names.
-fn query() -> String {
+static QUERY: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT p.id AS p_id, p.slug AS p_slug, p.title AS p_title, p.description AS p_description, \
              p.category AS p_category, p.status AS p_status, p.creator AS p_creator, \
@@ -32,7 +34,7 @@ fn query() -> String {
          LEFT JOIN search_documents s ON s.document_id = r.id \
          WHERE p.slug = $1"
     )
-}
+});
 
 /// The caller's membership of project `slug` (404 when it does not exist
 /// or the caller is not a member, so existence does not leak) and the
@@ -45,7 +47,7 @@ pub async fn member_and_document(
 ) -> Result<(Membership, Option<(DocumentRow, Option<IndexState>)>), Error> {
     let not_found = || Error::NotFound(format!("project {slug:?} not found"));
     let slug = ProjectSlug::parse(slug).map_err(|_| not_found())?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(query()))
+    let row = sqlx::query(sqlx::AssertSqlSafe(QUERY.as_str()))
         .bind(slug.as_str())
         .bind(user.as_str())
         .bind(id)

@@ -32,7 +32,7 @@ fn per_commit(before: Result<(f64, f64), String>, after: Result<(f64, f64), Stri
         (Ok((sum0, count0)), Ok((sum1, count1))) if count1 > count0 => format!(
             "{:.1} commands per commit ({} commits)",
             (sum1 - sum0) / (count1 - count0),
-            number(count1 - count0)
+            number((count1 - count0).round()).trim_end_matches(".0")
         ),
         (Err(error), _) | (_, Err(error)) => format!("commands per commit unknown: {error}"),
         _ => "no commit seen".into(),
