@@ -3,14 +3,15 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use stockage_events::{FileKind, LifecycleState, Sha256};
+use stockage_store::command::Executed;
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
 use super::form;
 use super::{AppState, meta};
 use crate::documents::queries::{self, Cursor, ListFilter, Order};
-use crate::documents::{DocumentView, fields, projects};
-use crate::domain::document::{DocumentCommand, NewFile};
+use crate::documents::{DocumentView, answer, fields, projects};
+use crate::domain::document::{Document, DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
 
@@ -40,6 +41,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn with_index(state: &AppState, view: DocumentView) -> Result<DocumentView, Error> {
     let index = crate::search::state(state.pool(), view.id).await?;
     Ok(view.with_index(index))
+}
+
+/// 200 with the document right after this request's metadata change:
+/// from the row the gate read and the folded state when they agree (see
+/// [`answer::after_metadata`]), else read again.
+async fn changed(
+    state: &AppState,
+    doc: &DocumentAccess,
+    done: &Executed<Document>,
+) -> Result<HttpResponse, Error> {
+    match answer::after_metadata(&doc.document, &done.events, &done.state) {
+        Some(row) => {
+            let view = DocumentView::new(&doc.membership.project.slug, &row);
+            Ok(HttpResponse::Ok().json(view.with_index(doc.index.clone())))
+        }
+        None => current(state, doc).await,
+    }
 }
 
 /// 200 with the document as it is now, after this request's command.
@@ -233,7 +251,8 @@ pub async fn get(
     let doc = state
         .document(&user, &path.0, &path.1, Need::Read, "get")
         .await?;
-    Ok(HttpResponse::Ok().json(with_index(&state, doc.view()).await?))
+    let view = doc.view().with_index(doc.index.clone());
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -266,9 +285,8 @@ pub async fn patch(
             .map(|tags| fields::parse_tags(tags.iter().map(String::as_str)))
             .transpose()?,
     };
-    doc.execute(&state.store, command, meta(&user, &req))
-        .await?;
-    current(&state, &doc).await
+    let done = doc.run(&state.store, command, meta(&user, &req)).await?;
+    changed(&state, &doc, &done).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

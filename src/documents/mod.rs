@@ -2,6 +2,7 @@
 //! membership (the first check of every project path), the document list
 //! and views, and the fields users type.
 pub mod add;
+pub mod answer;
 pub mod fields;
 pub mod members;
 pub mod order;

@@ -1,17 +1,21 @@
 //! The one gate every document handler goes through: it loads the caller's
-//! membership, the document and its ACL, decides the caller's permission
+//! membership, the document and its ACL (one query, [`lookup`]), decides
+//! the caller's permission
 //! (`permissions::effective`) and answers 404 for anything the caller may
 //! not see, 403 for a visible document they may not act on as asked.
 use sqlx::PgPool;
 use stockage_events::{EventMeta, Permission, RecordedEvent, UserId};
 use stockage_store::EventStore;
+use stockage_store::command::Executed;
 use uuid::Uuid;
 
+use super::lookup;
 use super::rules::effective;
 use crate::documents::projects::{self, Membership};
-use crate::documents::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow, DocumentView};
+use crate::documents::view::{DocumentRow, DocumentView};
 use crate::domain::document::{Actor, Document, DocumentCommand};
 use crate::error::Error;
+use crate::search::IndexState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -31,24 +35,13 @@ impl Need {
     }
 }
 
-/// The document's columns plus its ACL, in one query.
-fn document_with_acl() -> String {
-    format!(
-        "SELECT {DOCUMENT_COLUMNS}, \
-         coalesce(acl.principals, '{{}}') AS acl_principals, coalesce(acl.permissions, '{{}}') AS acl_permissions \
-         FROM {DOCUMENT_FROM} LEFT JOIN LATERAL ( \
-             SELECT array_agg(a.principal ORDER BY a.principal) AS principals, \
-                    array_agg(a.permission ORDER BY a.principal) AS permissions \
-             FROM document_acl a WHERE a.document_id = r.id) acl ON true \
-         WHERE r.id = $1 AND r.project_id = $2"
-    )
-}
-
 /// A document the caller may act on as asked.
 pub struct DocumentAccess {
     pub membership: Membership,
     pub document: DocumentRow,
     pub permission: Permission,
+    /// The document's indexing state, read with it.
+    pub index: Option<IndexState>,
 }
 
 /// Counts and logs a refusal (never file contents).
@@ -89,18 +82,16 @@ pub async fn document(
     action: &'static str,
 ) -> Result<DocumentAccess, Error> {
     let not_found = || Error::NotFound(format!("document {id:?} not found"));
-    let membership = projects::membership(pool, slug, user)
-        .await
-        .inspect_err(|_| denied(user, action, None, slug))?;
     let Ok(document_id) = id.parse::<Uuid>() else {
+        projects::membership(pool, slug, user)
+            .await
+            .inspect_err(|_| denied(user, action, None, slug))?;
         return Err(not_found());
     };
-    let document: DocumentRow = sqlx::query_as(sqlx::AssertSqlSafe(document_with_acl()))
-        .bind(document_id)
-        .bind(membership.project.id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(not_found)?;
+    let (membership, found) = lookup::member_and_document(pool, slug, user, document_id)
+        .await
+        .inspect_err(|_| denied(user, action, None, slug))?;
+    let (document, index) = found.ok_or_else(not_found)?;
     let (permission, _) = effective(user, Some(membership.role), &document.acl()?);
     if permission < need.minimum() {
         denied(user, action, Some(document_id), slug);
@@ -116,6 +107,7 @@ pub async fn document(
         membership,
         document,
         permission,
+        index,
     })
 }
 
@@ -127,10 +119,20 @@ impl DocumentAccess {
         command: DocumentCommand,
         meta: EventMeta,
     ) -> Result<Vec<RecordedEvent>, Error> {
+        Ok(self.run(store, command, meta).await?.events)
+    }
+
+    /// Runs a command; returns its events and the document's state after them.
+    pub async fn run(
+        &self,
+        store: &EventStore,
+        command: DocumentCommand,
+        meta: EventMeta,
+    ) -> Result<Executed<Document>, Error> {
         let (id, project) = (self.document.id, self.document.project_id);
         let actor = self.actor(&meta.actor);
         let command = (actor, command);
-        Ok(stockage_store::command::execute::<Document>(store, id, project, command, meta).await?)
+        Ok(stockage_store::command::run::<Document>(store, id, project, command, meta).await?)
     }
 
     /// The caller as the document aggregate sees them, now.

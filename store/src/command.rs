@@ -1,6 +1,6 @@
-//! Running a command: load the aggregate's stream (from the state this
-//! node kept, plus the events after it), decide, append with the version
-//! it was decided on, and decide again if another writer got in first.
+//! Running a command: decide on the state this node kept, append with the
+//! version it was decided on, and read the stream's newer events and
+//! decide again only if another writer got in first (see [`run`]).
 use stockage_events::{DecodeError, Event, EventMeta, NewEvent, RecordedEvent};
 use uuid::Uuid;
 
@@ -36,6 +36,14 @@ pub enum CommandError<E> {
 /// bounds how many concurrent writers to one stream all succeed.
 const RETRIES: usize = 64;
 
+/// What a command did: the events it appended (none when it changed
+/// nothing) and the aggregate's state right after them.
+#[derive(Debug, Clone)]
+pub struct Executed<A> {
+    pub events: Vec<RecordedEvent>,
+    pub state: A,
+}
+
 /// Returns the events appended (none when the command changed nothing).
 pub async fn execute<A: Aggregate>(
     store: &EventStore,
@@ -44,22 +52,70 @@ pub async fn execute<A: Aggregate>(
     command: A::Command,
     meta: EventMeta,
 ) -> Result<Vec<RecordedEvent>, CommandError<A::Error>> {
+    Ok(run::<A>(store, stream_id, project_id, command, meta)
+        .await?
+        .events)
+}
+
+/// Runs a command optimistically: it is decided on the state this node
+/// kept and appended at that state's version, without reading the log
+/// first. The append's version check is what makes this safe: if the
+/// stream moved on, the append is refused as a conflict and the command is
+/// decided again on the stream's newer events. A refusal or a no-op
+/// decided on a kept state is checked the same way (read the newer events,
+/// decide again), so nothing is ever refused on a state that was behind.
+pub async fn run<A: Aggregate>(
+    store: &EventStore,
+    stream_id: Uuid,
+    project_id: Uuid,
+    command: A::Command,
+    meta: EventMeta,
+) -> Result<Executed<A>, CommandError<A::Error>> {
+    let (mut state, mut current) = match store.cached_state::<A>(stream_id) {
+        Some(state) => (state, false),
+        None => (catch_up(store, stream_id, A::default()).await?, true),
+    };
     let mut attempt = 0;
     loop {
-        let (state, events) = decide::<A>(store, stream_id, command.clone()).await?;
-        if events.is_empty() {
-            return Ok(vec![]);
-        }
+        let decided = state.decide(command.clone());
+        let events = match decided {
+            Ok(events) if !events.is_empty() => events,
+            outcome if current => {
+                let events = outcome.map_err(CommandError::Refused)?;
+                debug_assert!(events.is_empty());
+                return Ok(Executed {
+                    events: vec![],
+                    state,
+                });
+            }
+            _ => {
+                (state, current) = (catch_up(store, stream_id, state).await?, true);
+                continue;
+            }
+        };
         let append = Append {
             stream_id,
             project_id,
             expected: Expected::Version(state.version()),
-            events: events.into_iter().map(NewEvent::new).collect(),
+            events: events.iter().cloned().map(NewEvent::new).collect(),
             meta: meta.clone(),
         };
         match store.append(append).await {
-            Err(AppendError::Conflict { .. }) if attempt < RETRIES => attempt += 1,
-            result => return Ok(result?),
+            Ok(recorded) => {
+                let state = events
+                    .iter()
+                    .fold(state, |state, event| state.evolve(event));
+                store.cache_state(stream_id, state.clone());
+                return Ok(Executed {
+                    events: recorded,
+                    state,
+                });
+            }
+            Err(AppendError::Conflict { .. }) if attempt < RETRIES => {
+                attempt += 1;
+                (state, current) = (catch_up(store, stream_id, state).await?, true);
+            }
+            Err(error) => return Err(error.into()),
         }
     }
 }
@@ -81,7 +137,17 @@ pub async fn load<A: Aggregate>(
     store: &EventStore,
     stream_id: Uuid,
 ) -> Result<A, CommandError<A::Error>> {
-    let mut state: A = store.cached_state(stream_id).unwrap_or_default();
+    let state: A = store.cached_state(stream_id).unwrap_or_default();
+    catch_up(store, stream_id, state).await
+}
+
+/// `state` brought up to date with the stream's events after its version
+/// (and kept for the next command).
+async fn catch_up<A: Aggregate>(
+    store: &EventStore,
+    stream_id: Uuid,
+    mut state: A,
+) -> Result<A, CommandError<A::Error>> {
     for recorded in store.read_stream_after(stream_id, state.version()).await? {
         state = state.evolve(&recorded.event()?);
     }

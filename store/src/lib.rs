@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+mod guess;
 pub mod import;
 pub mod log;
 pub mod projector;

@@ -1,7 +1,8 @@
 //! Group commit: the writer takes every append waiting in its queue and
-//! writes them in one transaction: one version lookup, one multi-row
-//! insert, the inline projectors over the whole batch (a few set-based
-//! statements), one commit. If the projectors refuse the batch, it is
+//! writes them in one transaction: `BEGIN` with the append lock, one
+//! multi-row insert checked against the head and versions it believes
+//! ([`crate::guess`]), the inline projectors over the whole batch (a few
+//! set-based statements), one commit. If the projectors refuse the batch, it is
 //! written again one event at a time to find the append they refuse (a
 //! duplicate slug, say), which is taken out and the rest retried, so one
 //! bad command never sinks its neighbours.
@@ -9,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Acquire, PgConnection, PgPool, Postgres};
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use stockage_events::{
     GENESIS_HASH, Hash, RecordedEvent, SCHEMA_VERSION, canonical_bytes, chain_hash,
 };
@@ -17,7 +18,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::log::APPEND_LOCK;
+use crate::guess::Guess;
 use crate::projector::{ProjectionError, Projector, apply_all, apply_page_all};
 use crate::{Append, AppendError, Expected, Pending};
 
@@ -37,6 +38,7 @@ pub(super) async fn run(
     // While appends keep coming the writer keeps its connection (no pool
     // round trip per batch); idle for a moment, it gives it back.
     let mut held: Option<PoolConnection<Postgres>> = None;
+    let mut guess = Guess::default();
     loop {
         let received = if held.is_some() {
             match tokio::time::timeout(KEEP_CONNECTION, queue.recv_many(&mut batch, MAX_BATCH))
@@ -62,9 +64,11 @@ pub(super) async fn run(
         };
         let written = match conn {
             Ok(mut conn) => {
-                let written = write_batch(&mut conn, &projectors, &appends).await;
+                let written = write_batch(&mut conn, &projectors, &appends, &mut guess).await;
                 if written.is_ok() {
                     held = Some(conn);
+                } else {
+                    guess.forget_head();
                 }
                 written
             }
@@ -99,11 +103,12 @@ async fn write_batch(
     conn: &mut PgConnection,
     projectors: &[Box<dyn Projector>],
     appends: &[&[Append]],
+    guess: &mut Guess,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut refused: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
     let mut one_by_one = false;
     loop {
-        match try_batch(conn, projectors, appends, &mut refused, one_by_one).await? {
+        match try_batch(conn, projectors, appends, &mut refused, one_by_one, guess).await? {
             Attempt::OneByOne => one_by_one = true,
             Attempt::Committed(mut recorded) => {
                 let outcomes = refused
@@ -145,17 +150,80 @@ async fn try_batch(
     appends: &[&[Append]],
     refused: &mut [Option<AppendError>],
     one_by_one: bool,
+    guess: &mut Guess,
 ) -> Result<Attempt, sqlx::Error> {
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.begin_with(BEGIN_LOCKED).await?;
     let live = |i: &usize| refused[*i].is_none();
-    let streams: Vec<Uuid> = (0..appends.len())
-        .filter(live)
-        .flat_map(|i| appends[i].iter().map(|append| append.stream_id))
-        .collect();
-    let (mut position, mut prev_hash, mut versions) = begin_append(&mut tx, &streams).await?;
+    let (mut head, mut versions) = guess.for_batch(
+        (0..appends.len())
+            .filter(live)
+            .flat_map(|i| appends[i].iter()),
+    );
+    let (recorded, conflicts) = loop {
+        let (recorded, conflicts) = record(appends, refused, head, &versions);
+        match crate::rows::insert_at(&mut tx, recorded.iter().flatten(), head, &versions).await? {
+            None => break (recorded, conflicts),
+            Some(found) => {
+                guess.found(found.head, &found.versions);
+                (head, versions) = (found.head, found.versions);
+            }
+        }
+    };
+    for (index, conflict) in conflicts.into_iter().enumerate() {
+        if conflict.is_some() {
+            refused[index] = conflict;
+        }
+    }
+    if recorded.iter().all(Vec::is_empty) {
+        return Ok(Attempt::Committed(recorded));
+    }
+    if !one_by_one {
+        return match apply_page_all(projectors, &mut tx, recorded.iter().flatten()).await {
+            Ok(()) => {
+                tx.commit().await?;
+                guess.committed(recorded.iter().flatten());
+                Ok(Attempt::Committed(recorded))
+            }
+            Err(_) => Ok(Attempt::OneByOne),
+        };
+    }
+    for (index, events) in recorded.iter().enumerate() {
+        for event in events {
+            match apply_all(projectors, &mut tx, event).await {
+                Ok(()) => {}
+                Err(ProjectionError::Conflict(why)) => {
+                    return Ok(Attempt::Refused {
+                        index,
+                        error: AppendError::Rejected(why),
+                    });
+                }
+                Err(other) => {
+                    tracing::error!(error = %other, position = event.position, "inline projection failed");
+                    return Ok(Attempt::Refused {
+                        index,
+                        error: AppendError::Database(other.to_string()),
+                    });
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    guess.committed(recorded.iter().flatten());
+    Ok(Attempt::Committed(recorded))
+}
 
+/// The events each live append records after `head`, given each stream's
+/// version, and the appends refused for a version conflict.
+fn record(
+    appends: &[&[Append]],
+    refused: &[Option<AppendError>],
+    (mut position, mut prev_hash): (i64, Hash),
+    versions: &HashMap<Uuid, i64>,
+) -> (Vec<Vec<RecordedEvent>>, Vec<Option<AppendError>>) {
+    let mut versions = versions.clone();
     let now = now_micros();
     let mut recorded: Vec<Vec<RecordedEvent>> = appends.iter().map(|_| Vec::new()).collect();
+    let mut conflicts: Vec<Option<AppendError>> = appends.iter().map(|_| None).collect();
     for (index, together) in appends.iter().enumerate() {
         if refused[index].is_some() {
             continue;
@@ -163,7 +231,7 @@ async fn try_batch(
         // Every expected version is checked before any position is taken,
         // so a conflict on one stream leaves the whole group out.
         if let Some(conflict) = conflict(together, &versions) {
-            refused[index] = Some(conflict);
+            conflicts[index] = Some(conflict);
             continue;
         }
         for append in together.iter() {
@@ -193,42 +261,7 @@ async fn try_batch(
             }
         }
     }
-    if recorded.iter().all(Vec::is_empty) {
-        return Ok(Attempt::Committed(recorded));
-    }
-
-    crate::rows::insert(&mut tx, recorded.iter().flatten(), true).await?;
-    if !one_by_one {
-        return match apply_page_all(projectors, &mut tx, recorded.iter().flatten()).await {
-            Ok(()) => {
-                tx.commit().await?;
-                Ok(Attempt::Committed(recorded))
-            }
-            Err(_) => Ok(Attempt::OneByOne),
-        };
-    }
-    for (index, events) in recorded.iter().enumerate() {
-        for event in events {
-            match apply_all(projectors, &mut tx, event).await {
-                Ok(()) => {}
-                Err(ProjectionError::Conflict(why)) => {
-                    return Ok(Attempt::Refused {
-                        index,
-                        error: AppendError::Rejected(why),
-                    });
-                }
-                Err(other) => {
-                    tracing::error!(error = %other, position = event.position, "inline projection failed");
-                    return Ok(Attempt::Refused {
-                        index,
-                        error: AppendError::Database(other.to_string()),
-                    });
-                }
-            }
-        }
-    }
-    tx.commit().await?;
-    Ok(Attempt::Committed(recorded))
+    (recorded, conflicts)
 }
 
 /// The first append of a group whose stream is not at the version it
@@ -253,31 +286,10 @@ fn conflict(together: &[Append], versions: &HashMap<Uuid, i64>) -> Option<Append
     None
 }
 
-/// Takes the append lock, then reads the head of the log and the version
-/// of each stream (see the `stockage_begin_append` migration).
-async fn begin_append(
-    conn: &mut PgConnection,
-    streams: &[Uuid],
-) -> Result<(i64, Hash, HashMap<Uuid, i64>), sqlx::Error> {
-    type Row = (Option<i64>, Option<Vec<u8>>, Option<Uuid>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as("SELECT * FROM stockage_begin_append($1, $2)")
-        .bind(APPEND_LOCK)
-        .bind(streams)
-        .fetch_all(conn)
-        .await?;
-    let (position, hash) = match rows.first() {
-        Some((Some(position), Some(hash), ..)) => (
-            *position,
-            hash.as_slice().try_into().unwrap_or(GENESIS_HASH),
-        ),
-        _ => (0, GENESIS_HASH),
-    };
-    let versions = rows
-        .into_iter()
-        .filter_map(|(_, _, stream, version)| Some((stream?, version?)))
-        .collect();
-    Ok((position, hash, versions))
-}
+/// Opens the append transaction holding the append lock, in the round trip
+/// of its `BEGIN`: every append is ordered by it across nodes, which keeps
+/// `position` gapless. The number is [`crate::log::APPEND_LOCK`].
+const BEGIN_LOCKED: &str = "BEGIN; SELECT pg_advisory_xact_lock(6004511353635686213)";
 
 /// PostgreSQL keeps microseconds; hash exactly what it will return.
 fn now_micros() -> OffsetDateTime {

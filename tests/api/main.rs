@@ -34,6 +34,7 @@ mod live_nodes;
 mod locks;
 mod membership_acl;
 mod names;
+mod optimistic;
 mod outages;
 mod permissions;
 mod platform_tokens;

@@ -222,6 +222,22 @@ impl Api {
             .await
     }
 
+    /// The sum over its label sets of a metric from the server's
+    /// `/metrics` (Prometheus text): a counter, or a summary's `_sum` or
+    /// `_count`.
+    pub async fn metric(&self, name: &str) -> ApiResult<f64> {
+        let request = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .bearer_auth(&self.token);
+        let text = checked("metrics", request.send().await)
+            .await?
+            .text()
+            .await
+            .map_err(|e| format!("metrics: {e}"))?;
+        Ok(sum_of(&text, name))
+    }
+
     pub async fn patch_title(&self, slug: &str, id: &str, title: &str) -> ApiResult<()> {
         let path = format!("/projects/{slug}/documents/{id}");
         let body = json!({"title": title});
@@ -299,4 +315,15 @@ pub fn small_pdf(mark: u64, size: usize) -> Vec<u8> {
     let mut bytes = format!("%PDF-1.4 {mark}\n").into_bytes();
     bytes.resize(size.max(bytes.len()), b'a' + (mark % 26) as u8);
     bytes
+}
+
+/// The sum of the samples named `name` in Prometheus text.
+fn sum_of(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
