@@ -1,16 +1,16 @@
-//! Documents (ProjectResource): upload, list, get, change, delete, download.
+//! Documents (ProjectResource): upload, get, change, delete, download
+//! (the list is in `document_list`).
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use stockage_events::{FileKind, LifecycleState, Sha256};
+use serde::Deserialize;
 use stockage_store::command::Executed;
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
 use super::form;
 use super::{AppState, meta};
-use crate::documents::queries::{self, Cursor, ListFilter, Order};
-use crate::documents::{DocumentView, answer, fields, projects};
+use crate::documents::queries;
+use crate::documents::{DocumentView, answer, fields};
 use crate::domain::document::{Document, DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
@@ -18,7 +18,7 @@ use crate::permissions::gate::{self, DocumentAccess, Need};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/projects/{slug}/documents")
-            .route(web::get().to(list))
+            .route(web::get().to(super::document_list::list))
             .route(web::post().to(upload)),
     )
     .service(
@@ -65,14 +65,6 @@ async fn current(state: &AppState, doc: &DocumentAccess) -> Result<HttpResponse,
     let row = queries::get(state.pool(), doc.document.id).await?;
     let view = DocumentView::new(&doc.membership.project.slug, &row);
     Ok(HttpResponse::Ok().json(with_index(state, view).await?))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct DocumentList {
-    items: Vec<DocumentView>,
-    next_cursor: Option<String>,
-    /// How many documents match the filters, over all pages.
-    total: i64,
 }
 
 /// The parts of an upload, for the OpenAPI document: the handler streams
@@ -148,95 +140,6 @@ pub async fn upload(
             format!("/api/v1/projects/{}/documents/{id}", view.project),
         ))
         .json(view))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct ListQuery {
-    tag: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    q: Option<String>,
-    include_deleted: Option<bool>,
-    /// Documents whose latest revision has these bytes (64 hex digits).
-    sha256: Option<String>,
-    /// `wip`, `in_review`, `released` or `obsolete`.
-    state: Option<String>,
-    /// `created` (default `-created`, newest first), `updated`, `title`,
-    /// `size` or `type`; a leading `-` reverses the order.
-    sort: Option<String>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
-/// A project's documents in pages (newest first unless `sort` says), with
-/// the total over all pages.
-#[utoipa::path(get, operation_id = "list_documents", path = "/api/v1/projects/{slug}/documents", tag = "documents", security(("bearer" = [])),
-    params(("slug" = String, Path), ListQuery),
-    responses((status = 200, body = DocumentList), (status = 400, body = super::Problem), (status = 404, body = super::Problem)))]
-pub async fn list(
-    user: AuthUser,
-    state: web::Data<AppState>,
-    slug: web::Path<String>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, Error> {
-    let membership = projects::membership(state.pool(), &slug, &user.id).await?;
-    let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Error::Invalid("limit must be between 1 and 200".into()));
-    }
-    let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
-        Some(raw) => Some(FileKind::parse(raw).map_err(|e| Error::Invalid(e.to_string()))?),
-        None => None,
-    };
-    let order = match query.sort.as_deref().filter(|s| !s.is_empty()) {
-        Some(raw) => Order::parse(raw)?,
-        None => Order::default(),
-    };
-    let filter = ListFilter {
-        tag: query.tag.filter(|t| !t.is_empty()),
-        kind,
-        q: query
-            .q
-            .map(|q| q.trim().to_owned())
-            .filter(|q| !q.is_empty()),
-        sha256: query
-            .sha256
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                Sha256::parse(&s.to_ascii_lowercase()).map_err(|_| {
-                    Error::Invalid(format!("sha256 {s:?} is not 64 hexadecimal digits"))
-                })
-            })
-            .transpose()?,
-        include_deleted: query.include_deleted.unwrap_or(false),
-        state: parse_state(query.state.as_deref())?,
-        order,
-        after: query
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::parse(c, order))
-            .transpose()?,
-        limit,
-    };
-    let (rows, next, total) = queries::list(state.pool(), &membership, &user.id, &filter).await?;
-    let items = rows
-        .iter()
-        .map(|row| DocumentView::new(&membership.project.slug, row))
-        .collect();
-    Ok(HttpResponse::Ok().json(DocumentList {
-        items,
-        next_cursor: next.map(|c| c.encode()),
-        total,
-    }))
-}
-
-/// `?state=` of the list and search: empty means any.
-pub fn parse_state(raw: Option<&str>) -> Result<Option<LifecycleState>, Error> {
-    raw.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| LifecycleState::parse(s).map_err(|e| Error::Invalid(e.to_string())))
-        .transpose()
 }
 
 /// One document, at its latest revision.

@@ -3,6 +3,8 @@ pub mod access;
 mod acl;
 pub mod auth;
 mod content;
+mod diffs;
+mod document_list;
 mod documents;
 mod error;
 mod form;
@@ -116,6 +118,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(acl::routes)
                 .configure(locks::routes)
                 .configure(revisions::routes)
+                .configure(diffs::routes)
                 .configure(retention::routes)
                 .configure(previews::routes)
                 .configure(search::routes)

@@ -107,7 +107,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
         uploader: query.uploader.filter(|u| !u.is_empty()),
         from: time("from", query.from)?,
         to: time("to", query.to)?,
-        state: super::documents::parse_state(query.state.as_deref())?,
+        state: super::document_list::parse_state(query.state.as_deref())?,
         prefix: query.prefix.unwrap_or(false),
         after: query
             .cursor

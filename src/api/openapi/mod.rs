@@ -10,8 +10,8 @@ mod responses;
 use responses::SharedResponses;
 
 use super::{
-    acl, documents, live, locks, ops, previews, projects, public, retention, revisions, search,
-    shares, signin, tokens, uploads,
+    acl, diffs, document_list, documents, live, locks, ops, previews, projects, public, retention,
+    revisions, search, shares, signin, tokens, uploads,
 };
 
 #[derive(OpenApi)]
@@ -22,11 +22,11 @@ use super::{
         signin::config, signin::login, signin::callback, signin::logout,
         projects::create_project, projects::list_projects, projects::get_project,
         projects::list_members, projects::put_member, projects::remove_member,
-        documents::upload, documents::list, documents::get, documents::patch, documents::delete,
+        documents::upload, document_list::list, documents::get, documents::patch, documents::delete,
         documents::restore_deleted, documents::download,
         acl::get_acl, acl::put_acl, acl::explain,
         locks::lock, locks::unlock, locks::change_state,
-        revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, revisions::diff,
+        revisions::put_content, revisions::list, revisions::download, revisions::label, revisions::restore, diffs::diff,
         previews::preview,
         search::everywhere, search::in_project,
         live::list, live::subscribe,
