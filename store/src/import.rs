@@ -16,5 +16,5 @@ pub async fn insert(conn: &mut PgConnection, events: &[RecordedEvent]) -> Result
     if events.is_empty() {
         return Ok(());
     }
-    crate::rows::insert(conn, events.iter(), false).await
+    crate::rows::insert(conn, events.iter()).await
 }

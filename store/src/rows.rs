@@ -3,52 +3,68 @@
 //! streams' versions, used by appends (with a notification).
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgConnection};
 use stockage_events::{GENESIS_HASH, Hash, RecordedEvent};
 use uuid::Uuid;
 
 use crate::NOTIFY_CHANNEL;
 
-/// All `events` in one statement; with `notify`, listeners are told of the
-/// new head (delivered on commit).
+/// The insert of rows given as columns `$1`–`$14` (see [`columns`]).
+macro_rules! insert_columns {
+    () => {
+        "INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
+             schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
+             $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
+             $13::bytea[], $14::bytea[])"
+    };
+}
+
+/// `events` as the arguments `$1`–`$14` of [`insert_columns`]: one array
+/// per column.
+fn columns<'a>(
+    events: impl Iterator<Item = &'a RecordedEvent> + Clone,
+) -> Result<PgArguments, sqlx::Error> {
+    fn add<'a, T, I>(
+        arguments: &mut PgArguments,
+        events: &I,
+        f: impl Fn(&'a RecordedEvent) -> T,
+    ) -> Result<(), sqlx::Error>
+    where
+        I: Iterator<Item = &'a RecordedEvent> + Clone,
+        Vec<T>: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        arguments
+            .add(events.clone().map(f).collect::<Vec<T>>())
+            .map_err(sqlx::Error::Encode)
+    }
+    let mut arguments = PgArguments::default();
+    add(&mut arguments, &events, |e| e.position)?;
+    add(&mut arguments, &events, |e| e.event_id)?;
+    add(&mut arguments, &events, |e| e.stream_id)?;
+    add(&mut arguments, &events, |e| e.stream_version)?;
+    add(&mut arguments, &events, |e| e.project_id)?;
+    add(&mut arguments, &events, |e| e.event_type.as_str())?;
+    add(&mut arguments, &events, |e| e.schema_version)?;
+    add(&mut arguments, &events, |e| &e.payload)?;
+    add(&mut arguments, &events, |e| e.actor.as_str())?;
+    add(&mut arguments, &events, |e| e.correlation_id)?;
+    add(&mut arguments, &events, |e| e.causation_id)?;
+    add(&mut arguments, &events, |e| e.recorded_at)?;
+    add(&mut arguments, &events, |e| e.prev_hash.as_slice())?;
+    add(&mut arguments, &events, |e| e.hash.as_slice())?;
+    Ok(arguments)
+}
+
+/// All `events` in one statement (imports: no notification).
 pub(crate) async fn insert<'a>(
     conn: &mut PgConnection,
     events: impl Iterator<Item = &'a RecordedEvent> + Clone,
-    notify: bool,
 ) -> Result<(), sqlx::Error> {
-    fn column<'a, T>(
-        events: &(impl Iterator<Item = &'a RecordedEvent> + Clone),
-        f: impl Fn(&'a RecordedEvent) -> T,
-    ) -> Vec<T> {
-        events.clone().map(f).collect()
-    }
-    sqlx::query(
-        "WITH inserted AS (
-             INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
-                 schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
-             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
-                 $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
-                 $13::bytea[], $14::bytea[])
-             RETURNING position)
-         SELECT pg_notify($15, max(position)::text) FROM inserted HAVING $15::text IS NOT NULL",
-    )
-    .bind(column(&events, |e| e.position))
-    .bind(column(&events, |e| e.event_id))
-    .bind(column(&events, |e| e.stream_id))
-    .bind(column(&events, |e| e.stream_version))
-    .bind(column(&events, |e| e.project_id))
-    .bind(column(&events, |e| e.event_type.as_str()))
-    .bind(column(&events, |e| e.schema_version))
-    .bind(column(&events, |e| &e.payload))
-    .bind(column(&events, |e| e.actor.as_str()))
-    .bind(column(&events, |e| e.correlation_id))
-    .bind(column(&events, |e| e.causation_id))
-    .bind(column(&events, |e| e.recorded_at))
-    .bind(column(&events, |e| e.prev_hash.as_slice()))
-    .bind(column(&events, |e| e.hash.as_slice()))
-    .bind(notify.then_some(NOTIFY_CHANNEL))
-    .execute(conn)
-    .await?;
+    sqlx::query_with(insert_columns!(), columns(events)?)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -59,7 +75,7 @@ pub(crate) struct Found {
     pub versions: HashMap<Uuid, i64>,
 }
 
-/// Inserts `events` as [`insert`] does with a notification, but only if the
+/// Inserts `events` as [`insert`] does and notifies listeners, but only if the
 /// log's head is `head` and each stream of `streams` is at the version
 /// given beside it; otherwise inserts nothing and returns what they are.
 /// One round trip where reading the head and then inserting took two; the
@@ -70,12 +86,6 @@ pub(crate) async fn insert_at<'a>(
     head: (i64, Hash),
     streams: &HashMap<Uuid, i64>,
 ) -> Result<Option<Found>, sqlx::Error> {
-    fn column<'a, T>(
-        events: &(impl Iterator<Item = &'a RecordedEvent> + Clone),
-        f: impl Fn(&'a RecordedEvent) -> T,
-    ) -> Vec<T> {
-        events.clone().map(f).collect()
-    }
     type Answer = (
         bool,
         Option<i64>,
@@ -84,7 +94,16 @@ pub(crate) async fn insert_at<'a>(
         Option<i64>,
     );
     let (ids, versions): (Vec<Uuid>, Vec<i64>) = streams.iter().map(|(s, v)| (*s, *v)).unzip();
-    let rows: Vec<Answer> = sqlx::query_as(
+    let mut arguments = columns(events)?;
+    let encode = sqlx::Error::Encode;
+    arguments.add(NOTIFY_CHANNEL).map_err(encode)?;
+    arguments.add(ids).map_err(encode)?;
+    arguments.add(versions).map_err(encode)?;
+    arguments.add(head.0).map_err(encode)?;
+    arguments
+        .add((head.0 > 0).then_some(head.1.as_slice()))
+        .map_err(encode)?;
+    let rows: Vec<Answer> = sqlx::query_as_with(concat!(
         "WITH head AS (
              SELECT e.position, e.hash FROM events e ORDER BY e.position DESC LIMIT 1
          ), actual AS (
@@ -98,38 +117,17 @@ pub(crate) async fn insert_at<'a>(
                     LEFT JOIN actual a ON a.stream_id = g.stream_id
                     WHERE coalesce(a.version, 0) <> g.version) AS ok
          ), inserted AS (
-             INSERT INTO events (position, event_id, stream_id, stream_version, project_id, event_type,
-                 schema_version, payload, actor, correlation_id, causation_id, recorded_at, prev_hash, hash)
-             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[], $6::text[],
-                 $7::int[], $8::jsonb[], $9::text[], $10::uuid[], $11::uuid[], $12::timestamptz[],
-                 $13::bytea[], $14::bytea[])
+             ", insert_columns!(), "
              WHERE (SELECT ok FROM fits)
              RETURNING position
          ), notified AS (
              SELECT pg_notify($15, max(position)::text) FROM inserted HAVING count(*) > 0
          )
          SELECT f.ok AND (SELECT count(*) >= 0 FROM notified), h.position, h.hash, a.stream_id, a.version
-         FROM fits f LEFT JOIN head h ON true LEFT JOIN actual a ON true",
+         FROM fits f LEFT JOIN head h ON true LEFT JOIN actual a ON true"
+        ),
+        arguments,
     )
-    .bind(column(&events, |e| e.position))
-    .bind(column(&events, |e| e.event_id))
-    .bind(column(&events, |e| e.stream_id))
-    .bind(column(&events, |e| e.stream_version))
-    .bind(column(&events, |e| e.project_id))
-    .bind(column(&events, |e| e.event_type.as_str()))
-    .bind(column(&events, |e| e.schema_version))
-    .bind(column(&events, |e| &e.payload))
-    .bind(column(&events, |e| e.actor.as_str()))
-    .bind(column(&events, |e| e.correlation_id))
-    .bind(column(&events, |e| e.causation_id))
-    .bind(column(&events, |e| e.recorded_at))
-    .bind(column(&events, |e| e.prev_hash.as_slice()))
-    .bind(column(&events, |e| e.hash.as_slice()))
-    .bind(NOTIFY_CHANNEL)
-    .bind(ids)
-    .bind(versions)
-    .bind(head.0)
-    .bind((head.0 > 0).then_some(head.1.as_slice()))
     .fetch_all(conn)
     .await?;
     if rows.first().is_none_or(|row| row.0) {
