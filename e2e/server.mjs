@@ -68,3 +68,16 @@ export function apiClient(url, token) {
     return response.status === 204 ? null : response.json();
   };
 }
+
+// Uploads `bytes` as `name` (optional `title`) to project `slug` as
+// `user` through the API; fails unless 201; the new document.
+export async function uploadAs(server, user, slug, name, bytes, title) {
+  const form = new FormData();
+  form.append("file", new Blob([bytes]), name);
+  if (title) form.append("title", title);
+  const response = await fetch(`${server.url}/api/v1/projects/${slug}/documents`, {
+    method: "POST", headers: { Authorization: `Bearer ${server.token(user, true)}` }, body: form,
+  });
+  if (response.status !== 201) throw new Error(`upload of ${name}: ${response.status} ${await response.text()}`);
+  return response.json();
+}

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { apiClient, startServer } from "./server.mjs";
+import { apiClient, startServer, uploadAs } from "./server.mjs";
 import { assertAccessible, fixture, launch, shoot, signedIn } from "./browser.mjs";
 
 let server;
@@ -12,15 +12,8 @@ let browser;
 let owner;
 const external = [];
 
-async function upload(slug, name, title, bytes = readFileSync(fixture(name))) {
-  const form = new FormData();
-  form.append("file", new Blob([bytes]), name);
-  form.append("title", title);
-  const response = await fetch(`${server.url}/api/v1/projects/${slug}/documents`, {
-    method: "POST", headers: { Authorization: `Bearer ${server.token("olga", true)}` }, body: form,
-  });
-  assert.equal(response.status, 201, await response.clone().text());
-  return response.json();
+function upload(slug, name, title, bytes = readFileSync(fixture(name))) {
+  return uploadAs(server, "olga", slug, name, bytes, title);
 }
 
 before(async () => {

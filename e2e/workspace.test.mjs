@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { apiClient, startServer } from "./server.mjs";
+import { apiClient, startServer, uploadAs } from "./server.mjs";
 import { assertAccessible, fixture, launch, shoot, shots, signedIn } from "./browser.mjs";
 
 let server;
@@ -13,15 +13,8 @@ let browser;
 let owner;
 const external = [];
 
-async function uploadBytes(slug, name, bytes, title) {
-  const form = new FormData();
-  form.append("file", new Blob([bytes]), name);
-  if (title) form.append("title", title);
-  const response = await fetch(`${server.url}/api/v1/projects/${slug}/documents`, {
-    method: "POST", headers: { Authorization: `Bearer ${server.token("olga", true)}` }, body: form,
-  });
-  assert.equal(response.status, 201, await response.clone().text());
-  return response.json();
+function uploadBytes(slug, name, bytes, title) {
+  return uploadAs(server, "olga", slug, name, bytes, title);
 }
 
 before(async () => {

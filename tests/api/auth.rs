@@ -171,14 +171,7 @@ async fn only_admins_and_owners_manage_members(pool: PgPool) {
     for actor in ["vic", "eda"] {
         let put = app.set_member("alpha", actor, "newbie", "viewer").await;
         assert_problem(put, StatusCode::FORBIDDEN).await;
-        let delete = app
-            .call(
-                Method::DELETE,
-                "/api/v1/projects/alpha/members/adam",
-                Some(actor),
-                None,
-            )
-            .await;
+        let delete = app.remove_member("alpha", actor, "adam").await;
         assert_problem(delete, StatusCode::FORBIDDEN).await;
     }
     // An admin manages non-owners but cannot touch the owner role.

@@ -197,6 +197,11 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    pub async fn remove_member(&self, slug: &str, by: &str, user: &str) -> Response {
+        let path = format!("/api/v1/projects/{slug}/members/{user}");
+        self.call(Method::DELETE, &path, Some(by), None).await
+    }
+
     pub async fn set_member(&self, slug: &str, by: &str, user: &str, role: &str) -> Response {
         self.call(
             Method::PUT,

@@ -460,14 +460,7 @@ async fn a_member_removed_while_subscribed_sees_the_removal_and_is_disconnected(
     let app = spawn_app(pool).await;
     project_with_two_documents(&app).await;
     let mut bob = app.subscribe("alpha", "bob", None).await;
-    let response = app
-        .call(
-            Method::DELETE,
-            "/api/v1/projects/alpha/members/bob",
-            Some(ADMIN),
-            None,
-        )
-        .await;
+    let response = app.remove_member("alpha", ADMIN, "bob").await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let removal = bob.events(1).await;
     assert_eq!(removal[0]["event"], "member.removed");

@@ -59,14 +59,7 @@ async fn a_removed_member_added_back_as_viewer_gets_no_old_grant(pool: PgPool) {
     )
     .await;
 
-    let removed = app
-        .call(
-            Method::DELETE,
-            "/api/v1/projects/alpha/members/bob",
-            Some(ADMIN),
-            None,
-        )
-        .await;
+    let removed = app.remove_member("alpha", ADMIN, "bob").await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_eq!(
         json_of(&app, &format!("{plan}/acl"), ADMIN).await,
@@ -149,14 +142,7 @@ async fn removing_a_member_without_grants_appends_only_the_removal(pool: PgPool)
     )
     .await;
     let before = app.event_count().await;
-    let removed = app
-        .call(
-            Method::DELETE,
-            "/api/v1/projects/alpha/members/bob",
-            Some(ADMIN),
-            None,
-        )
-        .await;
+    let removed = app.remove_member("alpha", ADMIN, "bob").await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.event_count().await, before + 1);
     assert_eq!(

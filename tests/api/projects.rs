@@ -175,28 +175,14 @@ async fn members_are_added_changed_listed_and_removed(pool: PgPool) {
         .collect();
     assert_eq!(roles, vec![(ADMIN, "owner"), ("bob", "editor")]);
 
-    let removed = app
-        .call(
-            Method::DELETE,
-            "/api/v1/projects/alpha/members/bob",
-            Some(ADMIN),
-            None,
-        )
-        .await;
+    let removed = app.remove_member("alpha", ADMIN, "bob").await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_problem(
         app.get("/api/v1/projects/alpha", "bob").await,
         StatusCode::NOT_FOUND,
     )
     .await;
-    let again = app
-        .call(
-            Method::DELETE,
-            "/api/v1/projects/alpha/members/bob",
-            Some(ADMIN),
-            None,
-        )
-        .await;
+    let again = app.remove_member("alpha", ADMIN, "bob").await;
     assert_problem(again, StatusCode::NOT_FOUND).await;
 
     let types: Vec<String> = sqlx::query_scalar("SELECT event_type FROM events ORDER BY position")
