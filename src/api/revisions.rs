@@ -181,6 +181,10 @@ pub async fn list(
     path: web::Path<(String, String)>,
     query: web::Query<RevisionsQuery>,
 ) -> Result<HttpResponse, Error> {
+    // The gate first: a stranger learns nothing, not even from a 400.
+    let doc = state
+        .document(&user, &path.0, &path.1, Need::Read, "revisions")
+        .await?;
     let limit = query.limit.unwrap_or(MAX_REVISIONS_PAGE);
     if !(1..=MAX_REVISIONS_PAGE).contains(&limit) {
         return Err(Error::Invalid(format!(
@@ -192,9 +196,6 @@ pub async fn list(
             .map_err(|_| Error::Invalid(format!("cursor: {cursor:?} is out of range")))?,
         None => 0,
     };
-    let doc = state
-        .document(&user, &path.0, &path.1, Need::Read, "revisions")
-        .await?;
     let mut items = revisions::page(state.pool(), doc.document.id, after, limit + 1).await?;
     let next = crate::paging::next_cursor(&mut items, limit, |r| r.revision);
     Ok(HttpResponse::Ok().json(RevisionList {

@@ -67,7 +67,7 @@ impl Modify for BearerAuth {
 pub fn methods_at(path: &str) -> Vec<&'static str> {
     static ROUTES: OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> = OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        ApiDoc::openapi()
+        document()
             .paths
             .paths
             .iter()
@@ -112,5 +112,11 @@ pub fn methods_at(path: &str) -> Vec<&'static str> {
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
+}
+
+/// The document, built once with every `Modify`.
+fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(ApiDoc::openapi)
 }
