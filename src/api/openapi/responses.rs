@@ -2,8 +2,9 @@
 //! document instead of repeated in each handler's annotation: a
 //! description for every status, `application/problem+json` for errors,
 //! and the statuses any operation of a kind can answer (401 when it needs
-//! a token, 400 when it reads input, 415 when it reads JSON, 503 with
-//! `Retry-After` when it needs the database).
+//! a token, 400 when it reads input, 415 when it reads JSON, 410 under a
+//! document that may be purged, 412 on tus routes, 503 with `Retry-After`
+//! when it needs the database).
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{
