@@ -147,7 +147,10 @@ async fn schemathesis_finds_every_operation_answering_as_documented(pool: PgPool
              response_schema_conformance",
         ])
         .args(["--phases", "examples,coverage,fuzzing"])
-        .args(["--max-time", "150", "--workers", "2", "--seed", "20261201"])
+        // One worker: with two, CPython 3.11's parser, called from both
+        // threads by hypothesis, failed once with "AST constructor recursion
+        // depth mismatch" (a tool error, not an answer of ours).
+        .args(["--max-time", "150", "--workers", "1", "--seed", "20261201"])
         .args(["--report-dir"])
         .arg(dir.join("report"))
         .current_dir(&dir)
