@@ -45,6 +45,8 @@ pub trait Follower: Send + Sync {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
+    /// `position` is the event that could not be decoded, or the first
+    /// of the page the projector could not apply.
     #[error("projector {name} at position {position}: {source}")]
     Projection {
         name: &'static str,
@@ -117,18 +119,22 @@ pub async fn catch_up(pool: &PgPool, projector: &dyn Projector) -> Result<u64, R
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok(applied);
         };
-        for recorded in &events {
-            let fail = |source| RunnerError::Projection {
-                name,
-                position: recorded.position,
-                source,
-            };
-            let event = recorded.event().map_err(|e| fail(e.into()))?;
-            projector
-                .apply(&mut tx, recorded, &event)
-                .await
-                .map_err(fail)?;
-        }
+        let fail = |position, source| RunnerError::Projection {
+            name,
+            position,
+            source,
+        };
+        let page = events
+            .iter()
+            .map(|recorded| match recorded.event() {
+                Ok(event) => Ok((recorded, event)),
+                Err(e) => Err(fail(recorded.position, e.into())),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        projector
+            .apply_page(&mut tx, &page)
+            .await
+            .map_err(|e| fail(events[0].position, e))?;
         save_checkpoint(&mut tx, name, last).await?;
         tx.commit().await?;
         applied += events.len() as u64;

@@ -46,6 +46,7 @@ mod retention;
 mod revision_pages;
 mod revisions;
 mod search;
+mod search_pages;
 mod search_ranking;
 mod sessions;
 mod settings;

@@ -1,6 +1,9 @@
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use stockage_events::{Event, RecordedEvent};
+use uuid::Uuid;
 
 use stockage_store::{Kind, ProjectionError, Projector};
 
@@ -105,19 +108,7 @@ impl Projector for SearchProjector {
                 .await?;
             }
             Event::DocumentMetadataChanged { title, tags } => {
-                // Title and tags are not content: the vector is recomputed
-                // from the row alone, without extracting anything again.
-                sqlx::query(
-                    "UPDATE search_documents SET title = coalesce($2, title), tags = coalesce($3, tags),
-                         tsv = stockage_search_vector(language, coalesce($2, title), coalesce($3, tags), keywords,
-                             body, extra)
-                     WHERE document_id = $1",
-                )
-                .bind(id)
-                .bind(title)
-                .bind(tags)
-                .execute(&mut *conn)
-                .await?;
+                retitle(conn, &[(id, title.clone(), tags.clone())]).await?;
             }
             Event::DocumentDeleted {} | Event::DocumentUndeleted {} => {
                 sqlx::query("UPDATE search_documents SET deleted = $2 WHERE document_id = $1")
@@ -156,4 +147,83 @@ impl Projector for SearchProjector {
         }
         Ok(())
     }
+
+    /// Folds each run of title and tag changes into one statement that
+    /// recomputes each retitled document's vector once, however many
+    /// times the run changed it; every other event is applied in turn
+    /// after the run before it (the rows left are those of `apply`).
+    async fn apply_page(
+        &self,
+        conn: &mut PgConnection,
+        page: &[(&RecordedEvent, Event)],
+    ) -> Result<(), ProjectionError> {
+        let mut run: Vec<Metadata> = Vec::new();
+        let mut at: HashMap<Uuid, usize> = HashMap::new();
+        for (recorded, event) in page {
+            match event {
+                Event::DocumentMetadataChanged { title, tags } => {
+                    let id = recorded.stream_id;
+                    match at.get(&id) {
+                        Some(&i) => {
+                            let (_, t, g) = &mut run[i];
+                            *t = title.clone().or(t.take());
+                            *g = tags.clone().or(g.take());
+                        }
+                        None => {
+                            at.insert(id, run.len());
+                            run.push((id, title.clone(), tags.clone()));
+                        }
+                    }
+                }
+                _ if touches_row(event) => {
+                    retitle(conn, &std::mem::take(&mut run)).await?;
+                    at.clear();
+                    self.apply(conn, recorded, event).await?;
+                }
+                _ => {}
+            }
+        }
+        retitle(conn, &run).await
+    }
+}
+
+/// A document's new title and tags (`None` keeps what it has).
+type Metadata = (Uuid, Option<String>, Option<Vec<String>>);
+
+/// Whether `apply` writes a row for this event.
+fn touches_row(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::DocumentAdded { .. }
+            | Event::RevisionAdded { .. }
+            | Event::RevisionRestored { .. }
+            | Event::DocumentMetadataChanged { .. }
+            | Event::DocumentDeleted {}
+            | Event::DocumentUndeleted {}
+            | Event::DocumentPurged { .. }
+    )
+}
+
+/// Title and tags are not content: each vector is recomputed from the row
+/// alone, without extracting anything again.
+async fn retitle(conn: &mut PgConnection, changes: &[Metadata]) -> Result<(), ProjectionError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let tags = |t: &Option<Vec<String>>| t.as_ref().map(|t| serde_json::json!(t));
+    sqlx::query(
+        "UPDATE search_documents s SET title = coalesce(c.title, s.title), tags = coalesce(c.tags, s.tags),
+             tsv = stockage_search_vector(s.language, coalesce(c.title, s.title), coalesce(c.tags, s.tags),
+                 s.keywords, s.body, s.extra)
+         FROM (SELECT id, title, CASE WHEN tags IS NULL THEN NULL
+                                      ELSE ARRAY(SELECT jsonb_array_elements_text(tags)) END AS tags
+               FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, title, tags)) c
+         WHERE s.document_id = c.id",
+    )
+    .bind(changes.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
+    .bind(changes.iter().map(|(_, t, _)| t.clone()).collect::<Vec<_>>())
+    .bind(changes.iter().map(|(.., g)| tags(g)).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
