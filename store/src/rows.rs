@@ -107,8 +107,11 @@ pub(crate) async fn insert_at<'a>(
         "WITH head AS (
              SELECT e.position, e.hash FROM events e ORDER BY e.position DESC LIMIT 1
          ), actual AS (
-             SELECT e.stream_id, max(e.stream_version) AS version
-             FROM events e WHERE e.stream_id = ANY($16::uuid[]) GROUP BY e.stream_id
+             -- Each stream's newest version: one backward index step per
+             -- stream, however long the stream (`max` read them all).
+             SELECT s.stream_id, (SELECT e.stream_version FROM events e WHERE e.stream_id = s.stream_id
+                                  ORDER BY e.stream_version DESC LIMIT 1) AS version
+             FROM unnest($16::uuid[]) AS s(stream_id)
          ), fits AS (
              SELECT coalesce((SELECT position FROM head), 0) = $18
                 AND (SELECT hash FROM head) IS NOT DISTINCT FROM $19
