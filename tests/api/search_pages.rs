@@ -88,6 +88,7 @@ async fn folded_title_and_tag_changes_leave_the_rows_of_one_event_at_a_time(pool
     assert_eq!(rows(&pool, "one_page").await, one_by_one);
     // The live read model (the runner's pages, however the events fell)
     // agrees on what the log decides; its vectors also hold extracted text.
+    caught_up(&pool).await;
     let live: Vec<_> = rows(&pool, "public").await;
     let decided = |r: &[(String, String, String, bool, i32, String)]| {
         r.iter()
@@ -97,6 +98,63 @@ async fn folded_title_and_tag_changes_leave_the_rows_of_one_event_at_a_time(pool
             .collect::<Vec<_>>()
     };
     assert_eq!(decided(&live), decided(&one_by_one));
+}
+
+/// Waits until the search projector has applied the whole log.
+async fn caught_up(pool: &PgPool) {
+    for _ in 0..600 {
+        let behind: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT position FROM projector_checkpoints WHERE name = 'search'), 0)
+                 < (SELECT coalesce(max(position), 0) FROM events)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if !behind {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the search projector did not catch up within 30 s");
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn a_retitled_documents_vector_is_the_full_recomputation(pool: PgPool) {
+    let app = spawn_app(pool.clone()).await;
+    app.create_project("vectors").await;
+    let mut docs = Vec::new();
+    for fixture in ["part_ascii.stl", "blueprint.pdf"] {
+        let doc = app
+            .add("vectors", ADMIN, fixture, "Untitled", "draft")
+            .await;
+        let id = doc["id"].as_str().unwrap().to_owned();
+        assert_eq!(app.indexed("vectors", &id).await["index_status"], "indexed");
+        docs.push(id);
+    }
+    for (round, id) in docs.iter().cycle().take(6).enumerate() {
+        let path = format!("/api/v1/projects/vectors/documents/{id}");
+        let body =
+            json!({"title": format!("Flange plate {round}"), "tags": [format!("rev{round}")]});
+        call(&app, Method::PATCH, &path, Some(body)).await;
+    }
+    caught_up(&pool).await;
+    // The vector kept after retitles is the one computed from every part
+    // at once, and the content's vector is kept beside it.
+    let (rows, equal, kept): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*),
+             count(*) FILTER (WHERE tsv = stockage_search_vector(language, title, tags, keywords, body, extra)),
+             count(*) FILTER (WHERE content_tsv = stockage_content_vector(language, body, extra))
+         FROM search_documents WHERE body <> ''",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((rows, equal, kept), (2, 2, 2));
+    // Both the new title and the extracted text are found.
+    let by_title = app.search("/api/v1/search?q=flange", ADMIN).await;
+    assert_eq!(by_title["items"].as_array().unwrap().len(), 2, "{by_title}");
+    let by_text = app.search("/api/v1/search?q=cantilever", ADMIN).await;
+    assert_eq!(by_text["items"].as_array().unwrap().len(), 1, "{by_text}");
 }
 
 /// Applies the whole log to a fresh `schema.search_documents`, `page`

@@ -36,6 +36,7 @@ impl Projector for SearchProjector {
             "extra",
             "metadata",
             "keywords",
+            "content_tsv",
             "indexed_revision",
             "claimed_until",
             "attempts",
@@ -204,8 +205,10 @@ fn touches_row(event: &Event) -> bool {
     )
 }
 
-/// Title and tags are not content: each vector is recomputed from the row
-/// alone, without extracting anything again.
+/// Title and tags are not content: each vector is recomputed from the new
+/// title and tags and the content's vector the row keeps (computed here
+/// once for a row indexed before it was kept), without extracting anything
+/// again.
 async fn retitle(conn: &mut PgConnection, changes: &[Metadata]) -> Result<(), ProjectionError> {
     if changes.is_empty() {
         return Ok(());
@@ -213,8 +216,9 @@ async fn retitle(conn: &mut PgConnection, changes: &[Metadata]) -> Result<(), Pr
     let tags = |t: &Option<Vec<String>>| t.as_ref().map(|t| serde_json::json!(t));
     sqlx::query(
         "UPDATE search_documents s SET title = coalesce(c.title, s.title), tags = coalesce(c.tags, s.tags),
-             tsv = stockage_search_vector(s.language, coalesce(c.title, s.title), coalesce(c.tags, s.tags),
-                 s.keywords, s.body, s.extra)
+             content_tsv = coalesce(s.content_tsv, stockage_content_vector(s.language, s.body, s.extra)),
+             tsv = stockage_titled_vector(s.language, coalesce(c.title, s.title), coalesce(c.tags, s.tags),
+                 s.keywords, coalesce(s.content_tsv, stockage_content_vector(s.language, s.body, s.extra)))
          FROM (SELECT id, title, CASE WHEN tags IS NULL THEN NULL
                                       ELSE ARRAY(SELECT jsonb_array_elements_text(tags)) END AS tags
                FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, title, tags)) c

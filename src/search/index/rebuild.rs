@@ -57,7 +57,9 @@ pub async fn set_language(
     .await?;
     let changed = sqlx::query(
         "UPDATE search_documents SET language = $2::regconfig,
-             tsv = stockage_search_vector($2::regconfig, title, tags, keywords, body, extra)
+             content_tsv = stockage_content_vector($2::regconfig, body, extra),
+             tsv = stockage_titled_vector($2::regconfig, title, tags, keywords,
+                 stockage_content_vector($2::regconfig, body, extra))
          WHERE project_id = $1",
     )
     .bind(project)

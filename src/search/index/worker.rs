@@ -171,10 +171,11 @@ async fn store(
         }
     };
     let stored = sqlx::query(
-        "UPDATE search_documents SET status = $3, reason = $4, body = $5, extra = $6, metadata = $7,
-             keywords = $8, indexed_revision = revision, claimed_until = NULL,
-             tsv = stockage_search_vector(language, title, tags, $8, $5, $6)
-         WHERE document_id = $1 AND generation = $2",
+        "UPDATE search_documents s SET status = $3, reason = $4, body = $5, extra = $6, metadata = $7,
+             keywords = $8, indexed_revision = revision, claimed_until = NULL, content_tsv = c.v,
+             tsv = stockage_titled_vector(s.language, s.title, s.tags, $8, c.v)
+         FROM (SELECT stockage_content_vector(language, $5, $6) FROM search_documents WHERE document_id = $1) AS c(v)
+         WHERE s.document_id = $1 AND s.generation = $2",
     )
     .bind(claimed.document_id)
     .bind(claimed.generation)
