@@ -37,12 +37,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A single document's view with its indexing state.
-async fn with_index(state: &AppState, view: DocumentView) -> Result<DocumentView, Error> {
-    let index = crate::search::state(state.pool(), view.id).await?;
-    Ok(view.with_index(index))
-}
-
 /// 200 with the document right after this request's metadata change:
 /// from the row the gate read and the folded state when they agree (see
 /// [`answer::after_metadata`]), else read again.
@@ -62,9 +56,9 @@ async fn changed(
 
 /// 200 with the document as it is now, after this request's command.
 async fn current(state: &AppState, doc: &DocumentAccess) -> Result<HttpResponse, Error> {
-    let row = queries::get(state.pool(), doc.document.id).await?;
+    let (row, index) = queries::get_indexed(state.pool(), doc.document.id).await?;
     let view = DocumentView::new(&doc.membership.project.slug, &row);
-    Ok(HttpResponse::Ok().json(with_index(state, view).await?))
+    Ok(HttpResponse::Ok().json(view.with_index(index)))
 }
 
 /// The parts of an upload, for the OpenAPI document: the handler streams
@@ -129,11 +123,8 @@ pub async fn upload(
     .await?;
     // The revision counts now, in the same commit that recorded it.
     received.reservation.release().await?;
-    let view = DocumentView::new(
-        &membership.project.slug,
-        &queries::get(state.pool(), id).await?,
-    );
-    let view = with_index(&state, view).await?;
+    let (row, index) = queries::get_indexed(state.pool(), id).await?;
+    let view = DocumentView::new(&membership.project.slug, &row).with_index(index);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

@@ -25,7 +25,8 @@ pub async fn add(
         permission: Permission::Write,
         now: crate::locks::now(),
     };
-    stockage_store::command::execute::<Document>(
+    // A fresh id: its stream is empty, nothing to read before deciding.
+    stockage_store::command::execute_new::<Document>(
         store,
         id,
         membership.project.id,

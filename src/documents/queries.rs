@@ -1,5 +1,5 @@
 //! The document list and single-document reads of `project_resources`.
-use sqlx::PgPool;
+use sqlx::{FromRow, PgPool};
 use stockage_events::{FileKind, LifecycleState, Sha256, UserId};
 use uuid::Uuid;
 
@@ -7,6 +7,7 @@ use super::projects::Membership;
 use super::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow};
 use crate::error::Error;
 use crate::paging::next_cursor;
+use crate::search::{INDEX_COLUMNS, IndexState};
 
 pub use super::order::{Cursor, Order};
 
@@ -109,6 +110,23 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<DocumentRow, Error> {
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| Error::internal(format!("document {id} missing from the read model")))
+}
+
+/// A document with its indexing state, in one read.
+pub async fn get_indexed(
+    pool: &PgPool,
+    id: Uuid,
+) -> Result<(DocumentRow, Option<IndexState>), Error> {
+    let sql = format!(
+        "SELECT {DOCUMENT_COLUMNS}, {INDEX_COLUMNS} FROM {DOCUMENT_FROM}
+         LEFT JOIN search_documents s ON s.document_id = r.id WHERE r.id = $1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| Error::internal(format!("document {id} missing from the read model")))?;
+    Ok((DocumentRow::from_row(&row)?, IndexState::from_joined(&row)?))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::documents::projects::{Membership, ProjectView};
 use crate::documents::view::{DOCUMENT_COLUMNS, DOCUMENT_FROM, DocumentRow};
 use crate::error::Error;
-use crate::search::IndexState;
+use crate::search::{INDEX_COLUMNS, IndexState};
 
 /// The project's columns are prefixed so the document's keep their names.
 static QUERY: LazyLock<String> = LazyLock::new(|| {
@@ -22,8 +22,7 @@ static QUERY: LazyLock<String> = LazyLock::new(|| {
              {DOCUMENT_COLUMNS}, \
              coalesce(acl.principals, '{{}}') AS acl_principals, \
              coalesce(acl.permissions, '{{}}') AS acl_permissions, \
-             s.document_id AS index_known, s.status AS index_status, s.reason AS index_reason, \
-             s.keywords AS index_keywords, s.indexed_revision AS index_revision \
+             {INDEX_COLUMNS} \
          FROM projects p \
          JOIN project_team t ON t.project_id = p.id AND t.user_id = $2 \
          LEFT JOIN ({DOCUMENT_FROM}) ON r.id = $3 AND r.project_id = p.id \
@@ -56,7 +55,7 @@ pub async fn member_and_document(
         .ok_or_else(not_found)?;
     let membership = membership(&row)?;
     let document = match row.try_get::<Option<Uuid>, _>("id")? {
-        Some(_) => Some((DocumentRow::from_row(&row)?, index(&row)?)),
+        Some(_) => Some((DocumentRow::from_row(&row)?, IndexState::from_joined(&row)?)),
         None => None,
     };
     Ok((membership, document))
@@ -77,16 +76,4 @@ fn membership(row: &PgRow) -> Result<Membership, Error> {
     };
     let role = Role::parse(&project.my_role).map_err(Error::internal)?;
     Ok(Membership { project, role })
-}
-
-fn index(row: &PgRow) -> Result<Option<IndexState>, sqlx::Error> {
-    if row.try_get::<Option<Uuid>, _>("index_known")?.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(IndexState {
-        status: row.try_get("index_status")?,
-        reason: row.try_get("index_reason")?,
-        keywords: row.try_get("index_keywords")?,
-        indexed_revision: row.try_get("index_revision")?,
-    }))
 }

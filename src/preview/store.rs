@@ -2,7 +2,6 @@
 //! `previews/<sha256>/<size>-v<renderer version>.png`, holding one status
 //! byte and the PNG. Failures are cached too, so a hostile file costs its
 //! budget once per renderer version, not once per request.
-use futures_util::TryStreamExt;
 use std::sync::Arc;
 use stockage_events::{FileKind, Sha256};
 use tokio::sync::Semaphore;
@@ -116,22 +115,13 @@ impl Previews {
         if source.size > max {
             return Ok(Err(too_large()));
         }
-        let mut stream = match self.blobs.read(&source.sha256, None).await {
-            Ok(stream) => stream,
-            Err(BlobError::Missing(_)) => {
-                return Ok(Err(PreviewError::Malformed(
-                    "the content is missing from the blob store".into(),
-                )));
-            }
-            Err(error) => return Err(error),
-        };
-        let mut bytes = Vec::with_capacity(source.size as usize);
-        while let Some(chunk) = stream.try_next().await? {
-            if (bytes.len() + chunk.len()) as u64 > max {
-                return Ok(Err(too_large()));
-            }
-            bytes.extend_from_slice(&chunk);
+        match self.blobs.read_at_most(&source.sha256, max).await {
+            Ok(Some(bytes)) => Ok(Ok(bytes)),
+            Ok(None) => Ok(Err(too_large())),
+            Err(BlobError::Missing(_)) => Ok(Err(PreviewError::Malformed(
+                "the content is missing from the blob store".into(),
+            ))),
+            Err(error) => Err(error),
         }
-        Ok(Ok(bytes))
     }
 }

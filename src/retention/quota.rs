@@ -57,13 +57,13 @@ impl Quota {
     /// uploads on their way in counts as taken); `None`: no quota. A quick
     /// look for an early 507; only [`Quota::reserve`] holds room.
     pub async fn room(&self, pool: &PgPool, project_id: Uuid) -> Result<Option<u64>, Error> {
-        let (taken, quota): (i64, Option<i64>) = sqlx::query_as(TAKEN)
+        let (taken, quota): (Option<i64>, Option<i64>) = sqlx::query_as(TAKEN)
             .bind(project_id)
             .bind(self.default_i64())
             .bind(Uuid::nil())
             .fetch_one(pool)
             .await?;
-        Ok(quota.map(|q| u64::try_from(q - taken).unwrap_or(0)))
+        Ok(quota.map(|q| u64::try_from(q - taken.unwrap_or(0)).unwrap_or(0)))
     }
 
     /// Holds `bytes` of the project's room for upload `id` until the
@@ -79,12 +79,23 @@ impl Quota {
         bytes: u64,
         until: OffsetDateTime,
     ) -> Result<Reservation, Error> {
+        // Without a quota there is nothing to hold: one statement, which
+        // also drops room this id held under a quota since removed.
+        let quota: Option<i64> = sqlx::query_scalar(UNLIMITED)
+            .bind(project_id)
+            .bind(self.default_i64())
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+        if quota.is_none() {
+            return Ok(Reservation::none(id));
+        }
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext('stockage:quota'), hashtext($1::text))")
             .bind(project_id)
             .execute(&mut *tx)
             .await?;
-        let (taken, quota): (i64, Option<i64>) = sqlx::query_as(TAKEN)
+        let (taken, quota): (Option<i64>, Option<i64>) = sqlx::query_as(TAKEN)
             .bind(project_id)
             .bind(self.default_i64())
             .bind(id)
@@ -99,7 +110,7 @@ impl Quota {
             tx.commit().await?;
             return Ok(Reservation::none(id));
         };
-        let room = u64::try_from(quota - taken).unwrap_or(0);
+        let room = u64::try_from(quota - taken.unwrap_or(0)).unwrap_or(0);
         if bytes > room {
             return Err(over_quota(bytes, room));
         }
@@ -127,14 +138,38 @@ impl Quota {
     }
 }
 
+/// The project's quota (`$2` when it has none of its own).
+macro_rules! quota {
+    () => {
+        "coalesce((SELECT quota_mb * 1000000 FROM project_retention WHERE project_id = $1), $2)"
+    };
+}
+
 /// The project's bytes taken (live revisions, and room held for uploads
-/// other than `$3`) and its quota.
-const TAKEN: &str = "SELECT
-    (SELECT coalesce(sum(size), 0)::bigint FROM document_revisions
-      WHERE project_id = $1 AND purged_at IS NULL)
-  + (SELECT coalesce(sum(bytes), 0)::bigint FROM quota_reservations
-      WHERE project_id = $1 AND expires_at > now() AND id <> $3),
-    coalesce((SELECT quota_mb * 1000000 FROM project_retention WHERE project_id = $1), $2)";
+/// other than `$3`) and its quota. Without a quota nothing is summed (a
+/// CASE branch not taken never runs its subqueries): taken is then null.
+const TAKEN: &str = concat!(
+    "SELECT CASE WHEN q.bytes IS NOT NULL THEN
+        (SELECT coalesce(sum(size), 0)::bigint FROM document_revisions
+          WHERE project_id = $1 AND purged_at IS NULL)
+      + (SELECT coalesce(sum(bytes), 0)::bigint FROM quota_reservations
+          WHERE project_id = $1 AND expires_at > now() AND id <> $3) END,
+        q.bytes
+     FROM (SELECT ",
+    quota!(),
+    " AS bytes) q"
+);
+
+/// The project's quota; when it has none, whatever upload `$3` held under
+/// one is dropped in the same statement.
+const UNLIMITED: &str = concat!(
+    "WITH q AS (SELECT ",
+    quota!(),
+    " AS bytes),
+          dropped AS (DELETE FROM quota_reservations
+                      WHERE id = $3 AND (SELECT bytes FROM q) IS NULL)
+     SELECT bytes FROM q"
+);
 
 pub fn over_quota(incoming: u64, room: u64) -> Error {
     Error::InsufficientStorage(format!(

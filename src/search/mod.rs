@@ -5,4 +5,6 @@ pub mod index;
 pub mod prefix;
 pub mod query;
 
-pub use query::{COUNT_CAP, Found, Hit, IndexState, SearchCursor, SearchFilter, search, state};
+pub use query::{
+    COUNT_CAP, Found, Hit, INDEX_COLUMNS, IndexState, SearchCursor, SearchFilter, search,
+};

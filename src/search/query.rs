@@ -191,13 +191,26 @@ pub struct IndexState {
     pub indexed_revision: Option<i32>,
 }
 
-pub async fn state(pool: &PgPool, document: Uuid) -> Result<Option<IndexState>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT status, reason, keywords, indexed_revision FROM search_documents WHERE document_id = $1",
-    )
-    .bind(document)
-    .fetch_optional(pool)
-    .await
+/// The indexing state's columns from `search_documents s` (left-joined
+/// to a document), read back by [`IndexState::from_joined`].
+pub const INDEX_COLUMNS: &str = "s.document_id AS index_known, s.status AS index_status, \
+     s.reason AS index_reason, s.keywords AS index_keywords, s.indexed_revision AS index_revision";
+
+impl IndexState {
+    /// The state in a row with [`INDEX_COLUMNS`]; `None` when the
+    /// document has no row in `search_documents` yet.
+    pub fn from_joined(row: &sqlx::postgres::PgRow) -> Result<Option<Self>, sqlx::Error> {
+        use sqlx::Row;
+        if row.try_get::<Option<Uuid>, _>("index_known")?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            status: row.try_get("index_status")?,
+            reason: row.try_get("index_reason")?,
+            keywords: row.try_get("index_keywords")?,
+            indexed_revision: row.try_get("index_revision")?,
+        }))
+    }
 }
 
 #[cfg(test)]

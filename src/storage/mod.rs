@@ -5,30 +5,26 @@
 //! `uploads/<uuid>` first and are moved to their address once hashed.
 //! Thumbnails live beside them at `previews/<source sha256>/<name>`.
 mod config;
+mod local;
 pub mod policy;
+mod read;
 pub mod receive;
 mod resumable;
 mod sweep;
 mod upload;
 
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::multipart::MultipartStore;
 use object_store::path::Path;
-use object_store::{
-    ClientOptions, GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt,
-    RetryConfig,
-};
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
 use stockage_events::Sha256;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 pub use config::{BlobBackend, StorageConfig};
 pub use resumable::{Appender, PART, Progress};
@@ -178,6 +174,15 @@ impl BlobStore {
         path
     }
 
+    /// The file behind `key` on the local backend.
+    fn local_file(&self, key: &Path) -> Option<std::path::PathBuf> {
+        let dir = self.local_dir.as_ref()?;
+        Some(
+            key.parts()
+                .fold(dir.clone(), |file, part| file.join(part.as_ref())),
+        )
+    }
+
     fn blob_path(&self, sha: &Sha256) -> Path {
         let hex = sha.as_str();
         self.path(&[BLOB_PREFIX, &hex[..2], &hex[2..]])
@@ -192,20 +197,6 @@ impl BlobStore {
         match self.inner.head(&self.blob_path(sha)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    /// The bytes of a blob, or of `range` of it, as a stream.
-    pub async fn read(
-        &self,
-        sha: &Sha256,
-        range: Option<Range<u64>>,
-    ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
-        let options = GetOptions::new().with_range(range.map(GetRange::Bounded));
-        match self.inner.get_opts(&self.blob_path(sha), options).await {
-            Ok(got) => Ok(stream(got)),
-            Err(object_store::Error::NotFound { .. }) => Err(BlobError::Missing(sha.clone())),
             Err(e) => Err(e.into()),
         }
     }
@@ -321,32 +312,12 @@ impl BlobStore {
     }
 }
 
-/// The bytes of a get. A local file is read in large chunks here:
-/// `object_store`'s own file stream reads 8 KiB per blocking task, which
-/// caps a download near 100 MB/s.
-fn stream(got: GetResult) -> BoxStream<'static, Result<Bytes, BlobError>> {
-    const CHUNK: usize = 256 * 1024;
-    match got.payload {
-        GetResultPayload::File(file, _) => {
-            let range = got.range;
-            let file = async move {
-                let mut file = tokio::fs::File::from_std(file);
-                file.seek(std::io::SeekFrom::Start(range.start)).await?;
-                Ok::<_, std::io::Error>(file.take(range.end - range.start))
-            };
-            futures_util::stream::once(file)
-                .map_ok(|file| tokio_util::io::ReaderStream::with_capacity(file, CHUNK))
-                .try_flatten()
-                .map_err(|e| {
-                    BlobError::Store(object_store::Error::Generic {
-                        store: "local",
-                        source: Box::new(e),
-                    })
-                })
-                .boxed()
-        }
-        GetResultPayload::Stream(_) => got.into_stream().map_err(BlobError::from).boxed(),
-    }
+/// A local file-system failure, as the store's error.
+fn io(error: std::io::Error) -> BlobError {
+    BlobError::Store(object_store::Error::Generic {
+        store: "local",
+        source: Box::new(error),
+    })
 }
 
 /// Multipart part files (`name#n`) left in the local upload directory.

@@ -11,7 +11,7 @@ use object_store::{GetOptions, GetRange, MultipartId, ObjectStoreExt, PutPayload
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-use super::{BlobError, BlobStore, Staged, StoredBlob};
+use super::{BlobError, BlobStore, Staged, StoredBlob, io};
 
 const TUS_PREFIX: &str = "tus";
 /// Size of every S3 part but the last (S3's minimum; some stores want
@@ -103,7 +103,9 @@ impl BlobStore {
         &self,
         id: Uuid,
     ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
-        Ok(super::stream(self.inner.get(&self.tus_path(id)).await?))
+        Ok(super::read::stream(
+            self.inner.get(&self.tus_path(id)).await?,
+        ))
     }
 
     /// The assembled upload, ready to be moved to its content address.
@@ -143,13 +145,6 @@ impl BlobStore {
             .as_deref()
             .ok_or_else(|| BlobError::Config("this blob store has no multipart uploads".into()))
     }
-}
-
-fn io(error: std::io::Error) -> BlobError {
-    BlobError::Store(object_store::Error::Generic {
-        store: "local",
-        source: Box::new(error),
-    })
 }
 
 enum Sink {

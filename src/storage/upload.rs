@@ -1,6 +1,7 @@
 //! A streaming upload: bytes go to a temporary object as they arrive while
-//! their SHA-256 is computed; `finish` moves the object to its content
-//! address. Memory stays bounded by the multipart part size.
+//! their SHA-256 is computed; `commit` moves the object to its content
+//! address. On S3 memory stays bounded by the multipart part size; the
+//! local backend writes the file itself (see [`super::local`]).
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
@@ -9,7 +10,8 @@ use sha2::{Digest, Sha256 as Hasher};
 use stockage_events::Sha256;
 use tokio::io::AsyncWriteExt;
 
-use super::{BlobError, BlobStore, UPLOAD_PREFIX};
+use super::local::{self, LocalWriter};
+use super::{BlobError, BlobStore, UPLOAD_PREFIX, io};
 
 /// Size of each multipart part (S3's minimum) and of the write buffer.
 const PART: usize = 5 * 1024 * 1024;
@@ -17,9 +19,18 @@ const PART: usize = 5 * 1024 * 1024;
 pub struct Upload {
     store: BlobStore,
     temp: Path,
-    writer: BufWriter,
-    hasher: Hasher,
+    sink: Sink,
     size: u64,
+}
+
+enum Sink {
+    /// Any object store: hashed here, written through its multipart API.
+    Object {
+        writer: Box<BufWriter>,
+        hasher: Hasher,
+    },
+    /// The local backend's own file, hashed where it is written.
+    Local(LocalWriter),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,13 +42,20 @@ pub struct StoredBlob {
 impl Upload {
     pub(super) async fn start(store: BlobStore) -> Result<Self, BlobError> {
         let temp = store.path(&[UPLOAD_PREFIX, &uuid::Uuid::now_v7().to_string()]);
-        let writer = BufWriter::with_capacity(store.inner.clone(), temp.clone(), PART)
-            .with_max_concurrency(2);
+        let sink = match store.local_file(&temp) {
+            Some(file) => Sink::Local(LocalWriter::create(file)),
+            None => Sink::Object {
+                writer: Box::new(
+                    BufWriter::with_capacity(store.inner.clone(), temp.clone(), PART)
+                        .with_max_concurrency(2),
+                ),
+                hasher: Hasher::new(),
+            },
+        };
         Ok(Self {
             store,
             temp,
-            writer,
-            hasher: Hasher::new(),
+            sink,
             size: 0,
         })
     }
@@ -47,16 +65,36 @@ impl Upload {
     }
 
     pub async fn write(&mut self, chunk: Bytes) -> Result<(), BlobError> {
-        self.hasher.update(&chunk);
         self.size += chunk.len() as u64;
-        self.writer.put(chunk).await?;
+        match &mut self.sink {
+            Sink::Object { writer, hasher } => {
+                hasher.update(&chunk);
+                writer.put(chunk).await?;
+            }
+            Sink::Local(writer) => writer.write(chunk).await.map_err(io)?,
+        }
         Ok(())
     }
 
     /// Completes the temporary object; it can be read back (see
     /// [`Staged::read`]) before it is given its address.
-    pub async fn stage(mut self) -> Result<Staged, BlobError> {
-        if let Err(error) = self.writer.shutdown().await {
+    pub async fn stage(self) -> Result<Staged, BlobError> {
+        let (mut writer, hasher) = match self.sink {
+            Sink::Object { writer, hasher } => (writer, hasher),
+            Sink::Local(writer) => {
+                let written = writer.finish().await.map_err(io)?;
+                debug_assert_eq!(written.size, self.size);
+                return Ok(Staged {
+                    store: self.store,
+                    temp: self.temp,
+                    blob: StoredBlob {
+                        sha256: Sha256::from_digest(written.digest),
+                        size: written.size,
+                    },
+                });
+            }
+        };
+        if let Err(error) = writer.shutdown().await {
             // The writer is spent: `abort` after a failed `shutdown` panics
             // ("Already shut down"). What the store kept of a multipart
             // upload expires with the bucket's rules; a whole object goes.
@@ -70,18 +108,23 @@ impl Upload {
             store: self.store,
             temp: self.temp,
             blob: StoredBlob {
-                sha256: Sha256::from_digest(self.hasher.finalize().into()),
+                sha256: Sha256::from_digest(hasher.finalize().into()),
                 size: self.size,
             },
         })
     }
 
     /// Throws the upload away: nothing stays behind.
-    pub async fn abort(mut self) {
-        if let Err(error) = self.writer.abort().await {
-            tracing::warn!(%error, key = self.temp.as_ref(), "aborting an upload failed; gc will remove it");
+    pub async fn abort(self) {
+        match self.sink {
+            Sink::Object { mut writer, .. } => {
+                if let Err(error) = writer.abort().await {
+                    tracing::warn!(%error, key = self.temp.as_ref(), "aborting an upload failed; gc will remove it");
+                }
+                let _ = self.store.delete_key(self.temp.as_ref()).await;
+            }
+            Sink::Local(writer) => writer.abort().await,
         }
-        let _ = self.store.delete_key(self.temp.as_ref()).await;
     }
 }
 
@@ -111,9 +154,27 @@ impl Staged {
     /// and refreshes the blob's age, so gc's grace period restarts.
     pub async fn commit(self) -> Result<StoredBlob, BlobError> {
         let target = self.store.blob_path(&self.blob.sha256);
-        if let Err(error) = self.store.inner.rename(&self.temp, &target).await {
+        let moved = match (
+            self.store.local_file(&self.temp),
+            self.store.local_file(&target),
+        ) {
+            (Some(from), Some(to)) => {
+                tokio::task::spawn_blocking(move || local::publish(&from, &to))
+                    .await
+                    .map_err(std::io::Error::other)
+                    .and_then(|moved| moved)
+                    .map_err(io)
+            }
+            _ => self
+                .store
+                .inner
+                .rename(&self.temp, &target)
+                .await
+                .map_err(BlobError::from),
+        };
+        if let Err(error) = moved {
             let _ = self.store.delete_key(self.temp.as_ref()).await;
-            return Err(error.into());
+            return Err(error);
         }
         Ok(self.blob)
     }

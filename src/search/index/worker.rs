@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
 use sqlx::PgPool;
 use stockage_events::{FileKind, Sha256};
 use tokio::sync::watch;
@@ -127,7 +126,8 @@ async fn claim(pool: &PgPool, lease: Duration) -> Result<Option<Claimed>, sqlx::
     .await
 }
 
-/// The blob's bytes, or a refusal when it is larger than `max_bytes`.
+/// The blob's bytes, or a refusal when it is larger than `max_bytes`
+/// (told by its size, before any is read).
 async fn read(
     blobs: &BlobStore,
     claimed: &Claimed,
@@ -138,18 +138,12 @@ async fn read(
             "the content address is not valid".into(),
         )));
     };
-    let mut stream = blobs.read(&sha, None).await?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.try_next().await? {
-        if (bytes.len() + chunk.len()) as u64 > max_bytes {
-            return Ok(Err(ExtractError::Budget(format!(
-                "larger than the extraction limit of {} MB; only its name is indexed",
-                max_bytes / 1_000_000
-            ))));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(Ok(bytes))
+    Ok(blobs.read_at_most(&sha, max_bytes).await?.ok_or_else(|| {
+        ExtractError::Budget(format!(
+            "larger than the extraction limit of {} MB; only its name is indexed",
+            max_bytes / 1_000_000
+        ))
+    }))
 }
 
 /// Writes the outcome if the row still wants the generation claimed.

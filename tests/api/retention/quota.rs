@@ -254,3 +254,70 @@ async fn reserved(pool: &PgPool) -> i64 {
         .await
         .unwrap()
 }
+
+/// Without a quota a reservation is one statement that holds nothing;
+/// room this id held under a quota since removed is given back; with a
+/// quota the locked path holds the bytes and refuses what does not fit.
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn without_a_quota_nothing_is_held_and_earlier_room_is_given_back(pool: PgPool) {
+    use stockage::retention::quota::Quota;
+    let app = spawn_app_configured(pool.clone(), |_| {}).await;
+    app.create_project("open").await;
+    let project: uuid::Uuid = sqlx::query_scalar("SELECT id FROM projects WHERE slug = 'open'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let quota = Quota::default();
+    let until = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let id = uuid::Uuid::now_v7();
+
+    assert_eq!(quota.room(&pool, project).await.unwrap(), None);
+    quota
+        .reserve(&pool, project, id, 10, until)
+        .await
+        .unwrap()
+        .keep();
+    assert_eq!(reserved(&pool).await, 0, "no quota: nothing held");
+
+    // Under a quota of 1 MB the same id holds its bytes, and more is refused.
+    set_quota_mb(&pool, project, Some(1)).await;
+    quota
+        .reserve(&pool, project, id, 400_000, until)
+        .await
+        .unwrap()
+        .keep();
+    assert_eq!(quota.room(&pool, project).await.unwrap(), Some(600_000));
+    let other = uuid::Uuid::now_v7();
+    assert!(
+        quota
+            .reserve(&pool, project, other, 700_000, until)
+            .await
+            .is_err()
+    );
+
+    // The quota goes: taking the room again holds nothing, and drops the row.
+    set_quota_mb(&pool, project, None).await;
+    quota
+        .reserve(&pool, project, id, 400_000, until)
+        .await
+        .unwrap()
+        .keep();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM quota_reservations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+    assert_eq!(quota.room(&pool, project).await.unwrap(), None);
+}
+
+async fn set_quota_mb(pool: &PgPool, project: uuid::Uuid, mb: Option<i64>) {
+    sqlx::query(
+        "INSERT INTO project_retention (project_id, quota_mb) VALUES ($1, $2)
+         ON CONFLICT (project_id) DO UPDATE SET quota_mb = excluded.quota_mb",
+    )
+    .bind(project)
+    .bind(mb)
+    .execute(pool)
+    .await
+    .unwrap();
+}
