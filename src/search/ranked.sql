@@ -13,8 +13,10 @@ WITH hidden AS MATERIALIZED (
     SELECT a.document_id FROM project_team m
     JOIN document_acl a ON a.project_id = m.project_id AND a.principal = 'role:' || m.role
     WHERE m.user_id = $2 AND m.role NOT IN ('owner', 'admin') AND a.permission = 'none'
-      AND NOT EXISTS (SELECT FROM document_acl u
-                      WHERE u.document_id = a.document_id AND u.principal = 'user:' || $2)
+      -- NOT IN, not NOT EXISTS: never an anti join over all the caller's
+      -- entries; hashed only when some role denial is found.
+      AND a.document_id NOT IN (SELECT u.document_id FROM document_acl u
+                                WHERE u.principal = 'user:' || $2)
     UNION ALL
     SELECT id FROM project_resources WHERE deleted_at IS NOT NULL
 ),
@@ -22,18 +24,8 @@ readable AS NOT MATERIALIZED (
     SELECT s.document_id, s.project_id, s.tsv
     FROM search_documents s
     JOIN project_team t ON t.project_id = s.project_id AND t.user_id = $2
-    WHERE ($3::uuid IS NULL OR s.project_id = $3)
-      AND (($4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL
-            AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
-           OR EXISTS (SELECT FROM project_resources r
-                      WHERE r.id = s.document_id
-                        AND ($4::text IS NULL OR r.kind = $4)
-                        AND ($5::text IS NULL OR $5 = ANY (r.tags))
-                        AND ($6::text IS NULL OR r.added_by = $6)
-                        AND ($7::timestamptz IS NULL OR r.created_at >= $7)
-                        AND ($8::timestamptz IS NULL OR r.created_at < $8)))
-      AND ($13::text IS NULL OR coalesce((SELECT w.state FROM document_workflow w
-                                          WHERE w.document_id = s.document_id), 'wip') = $13)
+    WHERE true
+-- filters.sql
       AND s.document_id NOT IN (SELECT document_id FROM hidden)
 ),
 in_title AS MATERIALIZED (
