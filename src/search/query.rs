@@ -1,9 +1,10 @@
 //! Full-text search over the `search_documents` read model: web-search
 //! syntax, ranked with `ts_rank_cd` (title matches first), highlighted
 //! with `ts_headline`, filtered, in keyset pages. The permission rules run
-//! inside the query (`ranked.sql`: the caller's denied documents, found
-//! once, are left out), so a document the caller may not read never
-//! reaches the results, the count or a snippet.
+//! inside the query (`few.sql`: each match looked up; `ranked.sql`: the
+//! caller's denied documents, found once, are left out), so a document
+//! the caller may not read never reaches the results, the count or a
+//! snippet.
 use std::sync::LazyLock;
 
 use sqlx::PgPool;

@@ -1,7 +1,8 @@
--- One page of search results ($14: the tsquery, already built). Title
--- matches (rank >= 1) come before every other match, so they are ranked
--- first and the rest only when they do not fill the page; the count stops
--- at $15. See docs/decisions/0053-search-ranks-title-matches-first.md.
+-- One page of search results when the words match many documents ($14:
+-- the tsquery, built by few.sql). Title matches (rank >= 1) come before
+-- every other match, so they are ranked first and the rest only when they
+-- do not fill the page; the count stops at $15. See
+-- docs/decisions/0053-search-ranks-title-matches-first.md.
 WITH hidden AS MATERIALIZED (
     -- Denied by name, denied to the caller's role and not given back by
     -- name (the rule of stockage_permission), or deleted.
@@ -13,10 +14,8 @@ WITH hidden AS MATERIALIZED (
     SELECT a.document_id FROM project_team m
     JOIN document_acl a ON a.project_id = m.project_id AND a.principal = 'role:' || m.role
     WHERE m.user_id = $2 AND m.role NOT IN ('owner', 'admin') AND a.permission = 'none'
-      -- NOT IN, not NOT EXISTS: never an anti join over all the caller's
-      -- entries; hashed only when some role denial is found.
-      AND a.document_id NOT IN (SELECT u.document_id FROM document_acl u
-                                WHERE u.principal = 'user:' || $2)
+      AND NOT EXISTS (SELECT FROM document_acl u
+                      WHERE u.document_id = a.document_id AND u.principal = 'user:' || $2)
     UNION ALL
     SELECT id FROM project_resources WHERE deleted_at IS NOT NULL
 ),
