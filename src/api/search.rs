@@ -116,6 +116,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
             .transpose()?,
         limit,
         count_cap: None,
+        few_matches: None,
     })
 }
 

@@ -1,9 +1,12 @@
 //! Full-text search over the `search_documents` read model: web-search
 //! syntax, ranked with `ts_rank_cd` (title matches first), highlighted
 //! with `ts_headline`, filtered, in keyset pages. The permission rules run
-//! inside the query (`ranked.sql`: the caller's denied documents, found
-//! once, are left out), so a document the caller may not read never
-//! reaches the results, the count or a snippet.
+//! inside the query (`few.sql`: each match looked up; `ranked.sql`: the
+//! caller's denied documents, found once, are left out), so a document
+//! the caller may not read never reaches the results, the count or a
+//! snippet.
+use std::sync::LazyLock;
+
 use sqlx::PgPool;
 use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
@@ -34,6 +37,9 @@ pub struct SearchFilter {
     pub limit: i64,
     /// Where `total` stops counting: `COUNT_CAP` unless set.
     pub count_cap: Option<i64>,
+    /// Up to how many matches `few.sql` answers alone: `FEW` unless set
+    /// (tests set it to take either path).
+    pub few_matches: Option<i64>,
 }
 
 /// A keyset position: by rank, then id, both descending.
@@ -74,19 +80,22 @@ pub struct Hit {
     pub snippet: String,
 }
 
-/// The query as a `tsquery` ($14/$15 of the old single statement: the
-/// words before the last one and the last one as a prefix).
-const QUERY: &str = "
-WITH languages AS (
-    SELECT ARRAY['english'::regconfig] || ARRAY(SELECT DISTINCT language FROM search_settings) AS l
-)
-SELECT (CASE
-    WHEN $3::text IS NULL THEN stockage_search_query($1, l)
-    WHEN $2 = '' THEN to_tsquery('simple', quote_literal($3) || ':*')
-    ELSE stockage_search_query($2, l) && to_tsquery('simple', quote_literal($3) || ':*')
-END)::text FROM languages";
+/// A page whose words match at most this many documents in the caller's
+/// projects is found by `few.sql` alone (decision 0065).
+const FEW: i64 = 250;
 
-const PAGE: &str = include_str!("ranked.sql");
+/// A statement with its filters (`-- filters.sql` in each).
+fn with(sql: &str, filters: &str) -> String {
+    sql.replace("-- filters.sql\n", filters)
+}
+
+const FILTERS: &str = include_str!("filters.sql");
+static FEW_FILTERED: LazyLock<String> = LazyLock::new(|| with(include_str!("few.sql"), FILTERS));
+/// Without filters (but the project): a plan that need not be made again
+/// for every page (decision 0065).
+static FEW_UNFILTERED: LazyLock<String> =
+    LazyLock::new(|| with(include_str!("few.sql"), include_str!("unfiltered.sql")));
+static RANKED: LazyLock<String> = LazyLock::new(|| with(include_str!("ranked.sql"), FILTERS));
 
 /// `total` stops counting here; past it the response says the total is a
 /// lower bound (decision 0053).
@@ -103,10 +112,44 @@ pub struct Found {
     pub next: Option<SearchCursor>,
 }
 
+/// What `few.sql` answers: one row per hit, or a single row without a
+/// hit; on every row the count, the matches seen (at most `FEW + 1`) and
+/// the tsquery.
+#[derive(sqlx::FromRow)]
+struct FewRow {
+    document_id: Option<Uuid>,
+    project: Option<String>,
+    title: Option<String>,
+    revision: Option<i32>,
+    kind: Option<String>,
+    filename: Option<String>,
+    rank: Option<f32>,
+    snippet: Option<String>,
+    total: i64,
+    matched: i64,
+    query: String,
+}
+
+impl FewRow {
+    fn hit(self) -> Option<Hit> {
+        Some(Hit {
+            document_id: self.document_id?,
+            project: self.project?,
+            title: self.title?,
+            revision: self.revision?,
+            kind: self.kind?,
+            filename: self.filename?,
+            rank: self.rank?,
+            snippet: self.snippet?,
+        })
+    }
+}
+
 /// One page of what `user` may read that matches, the number of all such
-/// documents (up to the cap), and the cursor of the next page. The query
-/// is built first, so that the page's plan is made for its words (how
-/// many documents they match) rather than for any words.
+/// documents (up to the cap), and the cursor of the next page. One
+/// prepared statement answers when the words match few documents; else
+/// its tsquery goes to `ranked.sql`, planned for those words (how many
+/// documents they match) rather than for any words.
 pub async fn search(
     pool: &PgPool,
     user: &UserId,
@@ -116,39 +159,39 @@ pub async fn search(
         "StartSel={START}, StopSel={STOP}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=\" … \""
     );
     let prefix = filter.prefix.then(|| prefix::split(&filter.q)).flatten();
-    let query: String = sqlx::query_scalar(QUERY)
-        .bind(&filter.q)
-        .bind(prefix.as_ref().map(|p| p.head.as_str()))
-        .bind(prefix.as_ref().map(|p| p.word.as_str()))
-        .fetch_one(pool)
-        .await?;
     let cap = filter.count_cap.unwrap_or(COUNT_CAP);
-    // Not prepared: each page is planned with its own tsquery.
-    let rows: Vec<(Hit, i64)> = sqlx::query(PAGE)
-        .persistent(false)
-        .bind(&filter.q)
-        .bind(user.as_str())
-        .bind(filter.project)
-        .bind(filter.kind.map(FileKind::as_str))
-        .bind(&filter.tag)
-        .bind(&filter.uploader)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(filter.after.map(|c| c.rank))
-        .bind(filter.after.map(|c| c.id))
-        .bind(filter.limit + 1)
-        .bind(options)
-        .bind(filter.state.map(LifecycleState::as_str))
-        .bind(&query)
-        .bind(cap + 1)
-        .try_map(|row: sqlx::postgres::PgRow| {
-            use sqlx::{FromRow, Row};
-            Ok((Hit::from_row(&row)?, row.try_get("total")?))
-        })
-        .fetch_all(pool)
-        .await?;
-    let counted = rows.first().map_or(0, |(_, total)| *total);
-    let mut hits: Vec<Hit> = rows.into_iter().map(|(hit, _)| hit).collect();
+    let unfiltered = filter.kind.is_none()
+        && filter.tag.is_none()
+        && filter.uploader.is_none()
+        && filter.from.is_none()
+        && filter.to.is_none()
+        && filter.state.is_none();
+    let few = if unfiltered {
+        &FEW_UNFILTERED
+    } else {
+        &FEW_FILTERED
+    };
+    let rows: Vec<FewRow> = bind_common(
+        sqlx::query_as(sqlx::AssertSqlSafe(few.as_str())),
+        user,
+        filter,
+        &options,
+    )
+    .bind(prefix.as_ref().map(|p| p.head.as_str()))
+    .bind(prefix.as_ref().map(|p| p.word.as_str()))
+    .bind(filter.few_matches.unwrap_or(FEW))
+    .fetch_all(pool)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Err(sqlx::Error::RowNotFound);
+    };
+    let (mut hits, counted) = if first.matched <= filter.few_matches.unwrap_or(FEW) {
+        let counted = first.total;
+        (rows.into_iter().filter_map(FewRow::hit).collect(), counted)
+    } else {
+        let query = first.query.clone();
+        many(pool, user, filter, &options, &query, cap).await?
+    };
     let next = next_cursor(&mut hits, filter.limit, |hit| SearchCursor {
         rank: hit.rank,
         id: hit.document_id,
@@ -162,6 +205,62 @@ pub async fn search(
         total_is_lower_bound: counted > cap,
         next,
     })
+}
+
+/// $1–$13, the same in both statements.
+fn bind_common<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    user: &'q UserId,
+    filter: &'q SearchFilter,
+    options: &'q str,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(&filter.q)
+        .bind(user.as_str())
+        .bind(filter.project)
+        .bind(filter.kind.map(FileKind::as_str))
+        .bind(&filter.tag)
+        .bind(&filter.uploader)
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(filter.after.map(|c| c.rank))
+        .bind(filter.after.map(|c| c.id))
+        .bind(filter.limit + 1)
+        .bind(options)
+        .bind(filter.state.map(LifecycleState::as_str))
+}
+
+/// The page from `ranked.sql` (many matches; decision 0053): not prepared,
+/// so that it is planned with its own tsquery. The hits and the count
+/// (stopped at `cap + 1`).
+async fn many(
+    pool: &PgPool,
+    user: &UserId,
+    filter: &SearchFilter,
+    options: &str,
+    query: &str,
+    cap: i64,
+) -> Result<(Vec<Hit>, i64), sqlx::Error> {
+    let rows: Vec<HitCounted> = bind_common(
+        sqlx::query_as(sqlx::AssertSqlSafe(RANKED.as_str())),
+        user,
+        filter,
+        options,
+    )
+    .bind(query)
+    .bind(cap + 1)
+    .persistent(false)
+    .fetch_all(pool)
+    .await?;
+    let counted = rows.first().map_or(0, |row| row.total);
+    Ok((rows.into_iter().map(|row| row.hit).collect(), counted))
+}
+
+#[derive(sqlx::FromRow)]
+struct HitCounted {
+    #[sqlx(flatten)]
+    hit: Hit,
+    total: i64,
 }
 
 /// The snippet as safe HTML: text escaped, matches in `<mark>`.

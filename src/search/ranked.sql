@@ -1,7 +1,8 @@
--- One page of search results ($14: the tsquery, already built). Title
--- matches (rank >= 1) come before every other match, so they are ranked
--- first and the rest only when they do not fill the page; the count stops
--- at $15. See docs/decisions/0053-search-ranks-title-matches-first.md.
+-- One page of search results when the words match many documents ($14:
+-- the tsquery, built by few.sql). Title matches (rank >= 1) come before
+-- every other match, so they are ranked first and the rest only when they
+-- do not fill the page; the count stops at $15. See
+-- docs/decisions/0053-search-ranks-title-matches-first.md.
 WITH hidden AS MATERIALIZED (
     -- Denied by name, denied to the caller's role and not given back by
     -- name (the rule of stockage_permission), or deleted.
@@ -22,18 +23,8 @@ readable AS NOT MATERIALIZED (
     SELECT s.document_id, s.project_id, s.tsv
     FROM search_documents s
     JOIN project_team t ON t.project_id = s.project_id AND t.user_id = $2
-    WHERE ($3::uuid IS NULL OR s.project_id = $3)
-      AND (($4::text IS NULL AND $5::text IS NULL AND $6::text IS NULL
-            AND $7::timestamptz IS NULL AND $8::timestamptz IS NULL)
-           OR EXISTS (SELECT FROM project_resources r
-                      WHERE r.id = s.document_id
-                        AND ($4::text IS NULL OR r.kind = $4)
-                        AND ($5::text IS NULL OR $5 = ANY (r.tags))
-                        AND ($6::text IS NULL OR r.added_by = $6)
-                        AND ($7::timestamptz IS NULL OR r.created_at >= $7)
-                        AND ($8::timestamptz IS NULL OR r.created_at < $8)))
-      AND ($13::text IS NULL OR coalesce((SELECT w.state FROM document_workflow w
-                                          WHERE w.document_id = s.document_id), 'wip') = $13)
+    WHERE true
+-- filters.sql
       AND s.document_id NOT IN (SELECT document_id FROM hidden)
 ),
 in_title AS MATERIALIZED (

@@ -3,6 +3,9 @@
 //! the same rows: the rank of every match as it was defined before, with
 //! `stockage_permission` on each row. Same documents, same ranks, same
 //! order across pages; the total is the reference's count up to the cap.
+//! Each comparison runs on both paths (few matches: every match looked
+//! up; many: the denied set and title matches first) and on a threshold
+//! that sends some words one way and some the other.
 use sqlx::PgPool;
 use stockage::search::{self, SearchCursor, SearchFilter};
 use stockage_events::UserId;
@@ -83,12 +86,17 @@ async fn reference(pool: &PgPool, q: &str, user: &str, project: Option<Uuid>) ->
         .unwrap()
 }
 
+/// `few.sql` answers alone (default), never (0), or for words matching at
+/// most 40 of the caller's documents.
+const PATHS: [Option<i64>; 3] = [None, Some(0), Some(40)];
+
 /// Every page of `q` for `user`, 7 at a time; the totals each page gave.
 async fn paged(
     pool: &PgPool,
     q: &str,
     user: &str,
     project: Option<Uuid>,
+    few_matches: Option<i64>,
 ) -> (Vec<(Uuid, f32)>, Vec<(i64, bool)>) {
     let user = UserId::parse(user).unwrap();
     let (mut seen, mut totals) = (Vec::new(), Vec::new());
@@ -100,6 +108,7 @@ async fn paged(
             after,
             limit: 7,
             count_cap: Some(25),
+            few_matches,
             ..Default::default()
         };
         let found = search::search(pool, &user, &filter).await.unwrap();
@@ -126,21 +135,24 @@ async fn pages_match_the_reference_ranking_and_permissions(pool: PgPool) {
             "washer or plate",
             "axle -bolt",
         ] {
-            for project in [None, Some(P2)] {
+            for (project, few) in [None, Some(P2)]
+                .into_iter()
+                .flat_map(|p| PATHS.map(|f| (p, f)))
+            {
                 let expected = reference(&pool, q, user, project).await;
-                let (seen, totals) = paged(&pool, q, user, project).await;
-                assert_eq!(seen, expected, "{user} {q} {project:?}");
+                let (seen, totals) = paged(&pool, q, user, project, few).await;
+                assert_eq!(seen, expected, "{user} {q} {project:?} {few:?}");
                 let total = (expected.len().min(25) as i64, expected.len() > 25);
                 assert!(
                     totals.iter().all(|t| *t == total),
-                    "{user} {q} {project:?} {totals:?}"
+                    "{user} {q} {project:?} {few:?} {totals:?}"
                 );
                 compared += expected.len();
             }
         }
     }
     // The cases above are not empty: titles, bodies, denials all occur.
-    assert!(compared > 2_000, "{compared}");
+    assert!(compared > 6_000, "{compared}");
     let viewer = reference(&pool, "bolt", "viewer", None).await.len();
     let boss = reference(&pool, "bolt", "boss", None).await.len();
     assert!(viewer < boss, "{viewer} {boss}");
@@ -158,17 +170,20 @@ async fn the_total_counts_readable_matches_up_to_the_cap(pool: PgPool) {
         (Some(expected), expected, false),
         (None, expected, false),
     ] {
-        let filter = SearchFilter {
-            q: "gear".into(),
-            limit: 5,
-            count_cap: cap,
-            ..Default::default()
-        };
-        let found = search::search(&pool, &viewer, &filter).await.unwrap();
-        assert_eq!(
-            (found.total, found.total_is_lower_bound),
-            (total, more),
-            "cap {cap:?}"
-        );
+        for few_matches in PATHS {
+            let filter = SearchFilter {
+                q: "gear".into(),
+                limit: 5,
+                count_cap: cap,
+                few_matches,
+                ..Default::default()
+            };
+            let found = search::search(&pool, &viewer, &filter).await.unwrap();
+            assert_eq!(
+                (found.total, found.total_is_lower_bound),
+                (total, more),
+                "cap {cap:?} {few_matches:?}"
+            );
+        }
     }
 }
