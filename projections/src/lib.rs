@@ -9,6 +9,7 @@ mod acl;
 mod documents;
 mod documents_page;
 mod projects;
+mod projects_page;
 pub mod rebuild;
 mod retention;
 mod revisions;

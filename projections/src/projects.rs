@@ -111,4 +111,12 @@ impl Projector for ProjectsProjector {
             .await?;
         Ok(())
     }
+
+    async fn apply_page(
+        &self,
+        conn: &mut PgConnection,
+        page: &[(&RecordedEvent, Event)],
+    ) -> Result<(), ProjectionError> {
+        crate::projects_page::apply_page(self, conn, page).await
+    }
 }

@@ -41,6 +41,7 @@ mod platform_tokens;
 mod previews;
 mod projections;
 mod projects;
+mod projects_page;
 mod replay_cli;
 mod retention;
 mod revision_pages;
