@@ -24,7 +24,7 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
             .context("cannot create the database")?;
         tracing::info!(database = options.get_database(), "created database");
     }
-    let pool = PgPoolOptions::new()
+    let pool = pool_options()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
@@ -37,6 +37,24 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
         )?;
     }
     Ok(pool)
+}
+
+/// Pool options of the server's pools: a connection is pinged before it is
+/// handed out only when it sat idle for a second or more (sqlx pings on
+/// every checkout by default: one round trip before each request's first
+/// query). A connection lost while busier than that fails its statement,
+/// which answers 503 with `Retry-After`, and sqlx drops it on release.
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= Duration::from_secs(1) {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// Runs every pending migration: for the owner role of a least-privilege

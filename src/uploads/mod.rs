@@ -17,7 +17,6 @@ mod write;
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use stockage_events::{EventMeta, UserId};
 use stockage_store::EventStore;
 use time::OffsetDateTime;
@@ -63,7 +62,7 @@ impl Uploads {
         config: UploadsConfig,
         quota: crate::retention::quota::Quota,
     ) -> Self {
-        let writers = PgPoolOptions::new()
+        let writers = crate::db::pool_options()
             .max_connections(config.writers)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(2))
