@@ -2,9 +2,7 @@
 -- $16 in the caller's projects): every match is ranked and its permission
 -- looked up on its own, in one prepared statement that builds the tsquery
 -- too. Past $16 it returns no hit, only `matched` and `query`, and the
--- page comes from ranked.sql. With $17 (the words were found frequent a
--- moment ago, see frequent.rs) it looks for no match at all and answers
--- only the query, as if past $16. See docs/decisions/0065-few-matches-in-one-statement.md.
+-- page comes from ranked.sql. See docs/decisions/0065-few-matches-in-one-statement.md.
 WITH q AS MATERIALIZED (
     -- The query under `simple` and every project language; with a prefix
     -- ($15), the words before it ($14) and the prefix itself.
@@ -19,7 +17,7 @@ WITH q AS MATERIALIZED (
 matches AS MATERIALIZED (
     SELECT s.document_id, s.project_id, s.tsv
     FROM search_documents s
-    WHERE NOT $17 AND s.tsv @@ (SELECT q FROM q)
+    WHERE s.tsv @@ (SELECT q FROM q)
       -- A scalar subquery, not a join: the plan, generic after a few runs,
       -- must not AND the words' bitmap with a whole project's.
       AND (SELECT true FROM project_team t WHERE t.project_id = s.project_id AND t.user_id = $2)
@@ -54,7 +52,7 @@ SELECT page.document_id, p.slug AS project, r.title, r.revision, r.kind, r.filen
     ts_headline(s.language, left(r.title || E'\n' || s.body || E'\n' || s.extra, 200000),
         (SELECT q FROM q) || websearch_to_tsquery('simple', $1), $12) AS snippet,
     (SELECT count(*) FROM readable) AS total,
-    CASE WHEN $17 THEN $16 + 1 ELSE (SELECT count(*) FROM matches) END AS matched,
+    (SELECT count(*) FROM matches) AS matched,
     (SELECT q FROM q)::text AS query
 FROM (SELECT) one
 LEFT JOIN (page

@@ -1,7 +1,6 @@
 //! Intelligent indexing and search: the `search_documents` read model
 //! (kept by its projector and filled in by the extraction workers) and the
 //! ranked, permission-filtered query over it.
-mod frequent;
 pub mod index;
 pub mod prefix;
 pub mod query;

@@ -12,7 +12,7 @@ use stockage_events::{FileKind, LifecycleState, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{frequent, prefix};
+use super::prefix;
 use crate::error::Error;
 use crate::paging::next_cursor;
 
@@ -171,16 +171,6 @@ pub async fn search(
     } else {
         &FEW_FILTERED
     };
-    let threshold = filter.few_matches.unwrap_or(FEW);
-    // Filters change what matches: only unfiltered searches are remembered.
-    let key = unfiltered.then(|| frequent::Key {
-        user: user.as_str().to_owned(),
-        q: filter.q.clone(),
-        prefix: filter.prefix,
-        project: filter.project,
-        few: threshold,
-    });
-    let skip = key.as_ref().is_some_and(frequent::recalled);
     let rows: Vec<FewRow> = bind_common(
         sqlx::query_as(sqlx::AssertSqlSafe(few.as_str())),
         user,
@@ -189,20 +179,16 @@ pub async fn search(
     )
     .bind(prefix.as_ref().map(|p| p.head.as_str()))
     .bind(prefix.as_ref().map(|p| p.word.as_str()))
-    .bind(threshold)
-    .bind(skip)
+    .bind(filter.few_matches.unwrap_or(FEW))
     .fetch_all(pool)
     .await?;
     let Some(first) = rows.first() else {
         return Err(sqlx::Error::RowNotFound);
     };
-    let (mut hits, counted) = if first.matched <= threshold {
+    let (mut hits, counted) = if first.matched <= filter.few_matches.unwrap_or(FEW) {
         let counted = first.total;
         (rows.into_iter().filter_map(FewRow::hit).collect(), counted)
     } else {
-        if let Some(key) = key.filter(|_| !skip) {
-            frequent::remember(key);
-        }
         let query = first.query.clone();
         many(pool, user, filter, &options, &query, cap).await?
     };
