@@ -48,10 +48,7 @@ pub async fn list(
 ) -> Result<HttpResponse, Error> {
     let membership = projects::membership(state.pool(), &slug, &user.id).await?;
     let query = query.into_inner();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Error::Invalid("limit must be between 1 and 200".into()));
-    }
+    let limit = crate::paging::limit(query.limit, 50, 200)?;
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(raw) => Some(FileKind::parse(raw).map_err(|e| Error::Invalid(e.to_string()))?),
         None => None,

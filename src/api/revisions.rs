@@ -185,12 +185,7 @@ pub async fn list(
     let doc = state
         .document(&user, &path.0, &path.1, Need::Read, "revisions")
         .await?;
-    let limit = query.limit.unwrap_or(MAX_REVISIONS_PAGE);
-    if !(1..=MAX_REVISIONS_PAGE).contains(&limit) {
-        return Err(Error::Invalid(format!(
-            "limit must be between 1 and {MAX_REVISIONS_PAGE}"
-        )));
-    }
+    let limit = crate::paging::limit(query.limit, MAX_REVISIONS_PAGE, MAX_REVISIONS_PAGE)?;
     let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(cursor) => i32::try_from(revisions::parse(cursor, "cursor")?)
             .map_err(|_| Error::Invalid(format!("cursor: {cursor:?} is out of range")))?,

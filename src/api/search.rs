@@ -91,10 +91,7 @@ fn filter(query: SearchQuery, project: Option<Uuid>) -> Result<SearchFilter, Err
             "q must be at most {MAX_QUERY} characters without control characters"
         )));
     }
-    let limit = query.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(bad("limit must be between 1 and 100"));
-    }
+    let limit = crate::paging::limit(query.limit, 20, 100)?;
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(raw) => Some(FileKind::parse(raw).map_err(|e| bad(e.to_string()))?),
         None => None,
