@@ -56,11 +56,11 @@ pub async fn set_language(
     .execute(&mut *tx)
     .await?;
     let changed = sqlx::query(
-        "UPDATE search_documents SET language = $2::regconfig,
-             content_tsv = stockage_content_vector($2::regconfig, body, extra),
-             tsv = stockage_titled_vector($2::regconfig, title, tags, keywords,
-                 stockage_content_vector($2::regconfig, body, extra))
-         WHERE project_id = $1",
+        "UPDATE search_documents s SET language = $2::regconfig, content_tsv = c.v,
+             tsv = stockage_titled_vector($2::regconfig, s.title, s.tags, s.keywords, c.v)
+         FROM (SELECT document_id, stockage_content_vector($2::regconfig, body, extra)
+               FROM search_documents WHERE project_id = $1) AS c(id, v)
+         WHERE s.document_id = c.id",
     )
     .bind(project)
     .bind(language)
