@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sqlx::PgPool;
 use stockage_events::UserId;
@@ -31,12 +31,10 @@ fn report(output: &Output) -> String {
 }
 
 async fn spec_file(app: &TestApp, dir: &std::path::Path) -> PathBuf {
+    // Served without a token, as a client fetching the contract would.
     let response = app
-        .client
-        .get(format!("{}/api/v1/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let path = dir.join("openapi.json");
     std::fs::write(&path, response.bytes().await.unwrap()).unwrap();
