@@ -149,61 +149,47 @@ impl Projector for SearchProjector {
         Ok(())
     }
 
-    /// Folds each run of title and tag changes into one statement that
+    /// Folds the page's title and tag changes into one statement that
     /// recomputes each retitled document's vector once, however many
-    /// times the run changed it; every other event is applied in turn
-    /// after the run before it (the rows left are those of `apply`).
+    /// times the page changed it. Every row is one document's, so other
+    /// documents' events are applied as they come; an event of a document
+    /// with changes pending writes those first (the rows left are those
+    /// of `apply` on each event in turn).
     async fn apply_page(
         &self,
         conn: &mut PgConnection,
         page: &[(&RecordedEvent, Event)],
     ) -> Result<(), ProjectionError> {
-        let mut run: Vec<Metadata> = Vec::new();
+        let mut pending: Vec<Metadata> = Vec::new();
         let mut at: HashMap<Uuid, usize> = HashMap::new();
         for (recorded, event) in page {
-            match event {
-                Event::DocumentMetadataChanged { title, tags } => {
-                    let id = recorded.stream_id;
-                    match at.get(&id) {
-                        Some(&i) => {
-                            let (_, t, g) = &mut run[i];
-                            *t = title.clone().or(t.take());
-                            *g = tags.clone().or(g.take());
-                        }
-                        None => {
-                            at.insert(id, run.len());
-                            run.push((id, title.clone(), tags.clone()));
-                        }
+            let id = recorded.stream_id;
+            if let Event::DocumentMetadataChanged { title, tags } = event {
+                match at.get(&id) {
+                    Some(&i) => {
+                        let (_, t, g) = &mut pending[i];
+                        *t = title.clone().or(t.take());
+                        *g = tags.clone().or(g.take());
+                    }
+                    None => {
+                        at.insert(id, pending.len());
+                        pending.push((id, title.clone(), tags.clone()));
                     }
                 }
-                _ if touches_row(event) => {
-                    retitle(conn, &std::mem::take(&mut run)).await?;
-                    at.clear();
-                    self.apply(conn, recorded, event).await?;
-                }
-                _ => {}
+                continue;
             }
+            if at.contains_key(&id) {
+                retitle(conn, &std::mem::take(&mut pending)).await?;
+                at.clear();
+            }
+            self.apply(conn, recorded, event).await?;
         }
-        retitle(conn, &run).await
+        retitle(conn, &pending).await
     }
 }
 
 /// A document's new title and tags (`None` keeps what it has).
 type Metadata = (Uuid, Option<String>, Option<Vec<String>>);
-
-/// Whether `apply` writes a row for this event.
-fn touches_row(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::DocumentAdded { .. }
-            | Event::RevisionAdded { .. }
-            | Event::RevisionRestored { .. }
-            | Event::DocumentMetadataChanged { .. }
-            | Event::DocumentDeleted {}
-            | Event::DocumentUndeleted {}
-            | Event::DocumentPurged { .. }
-    )
-}
 
 /// Title and tags are not content: each vector is recomputed from the new
 /// title and tags and the content's vector the row keeps (computed here
