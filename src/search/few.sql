@@ -49,8 +49,11 @@ page AS (
     LIMIT $11
 )
 SELECT page.document_id, p.slug AS project, r.title, r.revision, r.kind, r.filename, page.rank,
-    ts_headline(s.language, left(r.title || E'\n' || s.body || E'\n' || s.extra, 200000),
-        (SELECT q FROM q) || websearch_to_tsquery('simple', $1), $12) AS snippet,
+    -- The last row only tells that there is a next page: no snippet.
+    CASE WHEN row_number() OVER (ORDER BY page.rank DESC, page.document_id DESC) < $11
+        THEN ts_headline(s.language, left(r.title || E'\n' || s.body || E'\n' || s.extra, 200000),
+            (SELECT q FROM q) || websearch_to_tsquery('simple', $1), $12)
+        ELSE '' END AS snippet,
     (SELECT count(*) FROM readable) AS total,
     (SELECT count(*) FROM matches) AS matched,
     (SELECT q FROM q)::text AS query

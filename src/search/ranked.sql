@@ -58,8 +58,11 @@ page AS (
     LIMIT $11
 )
 SELECT page.document_id, p.slug AS project, r.title, r.revision, r.kind, r.filename, page.rank,
-    ts_headline(s.language, left(r.title || E'\n' || s.body || E'\n' || s.extra, 200000),
-        $14::tsquery || websearch_to_tsquery('simple', $1), $12) AS snippet,
+    -- The last row only tells that there is a next page: no snippet.
+    CASE WHEN row_number() OVER (ORDER BY page.rank DESC, page.document_id DESC) < $11
+        THEN ts_headline(s.language, left(r.title || E'\n' || s.body || E'\n' || s.extra, 200000),
+            $14::tsquery || websearch_to_tsquery('simple', $1), $12)
+        ELSE '' END AS snippet,
     (SELECT count(*) FROM (SELECT FROM readable WHERE tsv @@ $14::tsquery LIMIT $15) c) AS total
 FROM page
 JOIN search_documents s ON s.document_id = page.document_id

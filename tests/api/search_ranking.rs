@@ -112,6 +112,10 @@ async fn paged(
             ..Default::default()
         };
         let found = search::search(pool, &user, &filter).await.unwrap();
+        // Every hit of every page is highlighted, the last of a full page too.
+        for hit in &found.hits {
+            assert!(hit.snippet.contains("<mark>"), "{q}: {:?}", hit.snippet);
+        }
         seen.extend(found.hits.iter().map(|h| (h.document_id, h.rank)));
         totals.push((found.total, found.total_is_lower_bound));
         match found.next {
