@@ -8,6 +8,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Child;
+
+mod answers;
+pub use answers::{run_child_answers, write_answer};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Isolation {
@@ -62,14 +66,7 @@ pub async fn run_child(
     bytes: Vec<u8>,
     max_output: u64,
 ) -> Result<Vec<u8>, ChildFailure> {
-    let mut child = command
-        .env("RUST_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| ChildFailure::Stopped(format!("the {what} could not start: {e}")))?;
+    let mut child = spawn(&mut command, what)?;
     let _running = Running::count(what);
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -114,6 +111,17 @@ pub async fn run_child(
         )));
     }
     Ok(output)
+}
+
+fn spawn(command: &mut tokio::process::Command, what: &str) -> Result<Child, ChildFailure> {
+    command
+        .env("RUST_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| ChildFailure::Stopped(format!("the {what} could not start: {e}")))
 }
 
 /// What a child wrote on stderr is kept up to this many bytes, to say why

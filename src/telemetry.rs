@@ -77,6 +77,10 @@ fn describe() {
         "stockage_previews_rendered_total",
         "thumbnails rendered, by outcome"
     );
+    describe_counter!(
+        "stockage_preview_renderings_total",
+        "preview renderings: one read and one parse of a source for all the sizes it lacked"
+    );
     describe_gauge!(
         "stockage_child_processes",
         "extractor and renderer child processes running on this node, by kind"

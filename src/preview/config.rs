@@ -41,7 +41,7 @@ impl PreviewConfig {
             worker: unless_zero("STOCKAGE_PREVIEW_WORKER"),
             // STOCKAGE_PREVIEW_CONCURRENCY: renderings at once on this node.
             concurrency: number("STOCKAGE_PREVIEW_CONCURRENCY", 2)?.max(1) as usize,
-            // STOCKAGE_PREVIEW_TIMEOUT_SECS: one rendering's time budget.
+            // STOCKAGE_PREVIEW_TIMEOUT_SECS: each size's time budget in a rendering.
             budget: Budget {
                 time: Duration::from_secs(number("STOCKAGE_PREVIEW_TIMEOUT_SECS", 10)?.max(1)),
                 // STOCKAGE_PREVIEW_MEMORY_MB: the renderer process's address-space limit.

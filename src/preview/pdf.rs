@@ -1,17 +1,23 @@
-//! The first page of a PDF, rendered by hayro (pure Rust) on white.
+//! The first page of a PDF, rendered by hayro (pure Rust) on white: the
+//! document is parsed once, then its first page drawn at each size.
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::Pdf;
+use hayro::hayro_syntax::page::Page;
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::{PixmapSettings, RenderCache, RenderSettings};
 use image::RgbaImage;
 
 use super::PreviewError;
 
-pub fn first_page(bytes: &[u8], size: u32) -> Result<RgbaImage, PreviewError> {
-    let pdf = Pdf::new(bytes.to_vec())
-        .map_err(|e| PreviewError::Malformed(format!("the PDF cannot be read: {e:?}")))?;
-    let pages = pdf.pages();
-    let page = pages
+pub fn open(bytes: &[u8]) -> Result<Pdf, PreviewError> {
+    Pdf::new(bytes.to_vec())
+        .map_err(|e| PreviewError::Malformed(format!("the PDF cannot be read: {e:?}")))
+}
+
+/// The page a thumbnail shows, refused when it has no area.
+pub fn first_page(pdf: &Pdf) -> Result<&Page<'_>, PreviewError> {
+    let page = pdf
+        .pages()
         .first()
         .ok_or_else(|| PreviewError::Empty("the PDF has no page".into()))?;
     let (width, height) = page.render_dimensions();
@@ -21,16 +27,26 @@ pub fn first_page(bytes: &[u8], size: u32) -> Result<RgbaImage, PreviewError> {
             "the first page measures {width} x {height}"
         )));
     }
-    let scale = size as f32 / longest;
+    Ok(page)
+}
+
+/// `page` fitting in `size`×`size`; `cache` is shared by the sizes of one
+/// document.
+pub fn draw<'a>(
+    page: &'a Page<'a>,
+    cache: &RenderCache<'a>,
+    size: u32,
+) -> Result<RgbaImage, PreviewError> {
+    let (width, height) = page.render_dimensions();
+    let scale = size as f32 / width.max(height);
     let settings = PixmapSettings {
         x_scale: scale,
         y_scale: scale,
         bg_color: WHITE,
     };
-    let cache = RenderCache::new();
     let pixmap = hayro::render(
         page,
-        &cache,
+        cache,
         &InterpreterSettings::default(),
         &RenderSettings::default(),
         &settings,

@@ -1,8 +1,8 @@
-//! Thumbnails of PNG and JPG images: decoded under limits, scaled down
-//! (never up) to fit the requested square.
+//! Thumbnails of PNG and JPG images: decoded once under limits, scaled
+//! down (never up) to fit each requested square.
 use std::io::Cursor;
 
-use fast_image_resize::images::Image;
+use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{ImageFormat, RgbaImage};
 
@@ -13,7 +13,7 @@ const MAX_SIDE: u32 = 20_000;
 /// What the decoder may allocate (the RGBA copy comes on top).
 const MAX_ALLOC: u64 = 192 * 1024 * 1024;
 
-pub fn thumbnail(bytes: &[u8], format: ImageFormat, size: u32) -> Result<RgbaImage, PreviewError> {
+pub fn decode(bytes: &[u8], format: ImageFormat) -> Result<RgbaImage, PreviewError> {
     let mut reader = image::ImageReader::new(Cursor::new(bytes));
     reader.set_format(format);
     let mut limits = image::Limits::default();
@@ -27,10 +27,14 @@ pub fn thumbnail(bytes: &[u8], format: ImageFormat, size: u32) -> Result<RgbaIma
         }
         e => PreviewError::Malformed(format!("the image cannot be decoded: {e}")),
     })?;
-    let rgba = decoded.into_rgba8();
+    Ok(decoded.into_rgba8())
+}
+
+/// `rgba` fitting in `size`×`size`.
+pub fn scaled(rgba: &RgbaImage, size: u32) -> Result<RgbaImage, PreviewError> {
     let (width, height) = fit(rgba.dimensions(), size);
     if (width, height) == rgba.dimensions() {
-        return Ok(rgba);
+        return Ok(rgba.clone());
     }
     resize(rgba, width, height)
 }
@@ -49,11 +53,11 @@ pub fn fit((width, height): (u32, u32), size: u32) -> (u32, u32) {
     (scale(width), scale(height))
 }
 
-fn resize(rgba: RgbaImage, width: u32, height: u32) -> Result<RgbaImage, PreviewError> {
+fn resize(rgba: &RgbaImage, width: u32, height: u32) -> Result<RgbaImage, PreviewError> {
     let failed = |e: String| PreviewError::Malformed(format!("the image cannot be scaled: {e}"));
     let (w, h) = rgba.dimensions();
-    let source = Image::from_vec_u8(w, h, rgba.into_raw(), PixelType::U8x4)
-        .map_err(|e| failed(e.to_string()))?;
+    let source =
+        ImageRef::new(w, h, rgba.as_raw(), PixelType::U8x4).map_err(|e| failed(e.to_string()))?;
     let mut target = Image::new(width, height, PixelType::U8x4);
     let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
     Resizer::new()
@@ -82,7 +86,7 @@ mod tests {
         let mut png = Vec::new();
         big.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
             .unwrap();
-        let small = thumbnail(&png, ImageFormat::Png, 128).unwrap();
+        let small = scaled(&decode(&png, ImageFormat::Png).unwrap(), 128).unwrap();
         assert_eq!(small.dimensions(), (128, 64));
     }
 
@@ -90,7 +94,7 @@ mod tests {
     fn huge_declared_dimensions_are_refused_before_decoding() {
         // A valid header claiming 100000 x 100000 RGBA pixels, and no data.
         let png = include_bytes!("../../fixtures/files/hostile/huge_dimensions.png");
-        let result = thumbnail(png, ImageFormat::Png, 128);
+        let result = decode(png, ImageFormat::Png);
         assert!(
             matches!(result, Err(PreviewError::TooLarge(_))),
             "{result:?}"

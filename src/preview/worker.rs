@@ -26,8 +26,9 @@ impl Follower for Thumbnails {
         NAME
     }
 
-    /// Draws every size of every revision in the page; returns how many
-    /// sources it went through (cached ones included).
+    /// Draws the missing sizes of every revision in the page, together (one
+    /// read and one rendering a source); returns how many sources it went
+    /// through (cached ones included).
     async fn handle(&self, page: &[RecordedEvent]) -> Result<u64, FollowError> {
         let previews = &self.0;
         let mut seen = HashSet::new();
@@ -49,9 +50,7 @@ impl Follower for Thumbnails {
         let drawn = sources.len() as u64;
         futures_util::stream::iter(sources)
             .map(|source| async move {
-                for size in Size::ALL {
-                    previews.get(&source, size).await?;
-                }
+                previews.draw(&source, &Size::ALL).await?;
                 Ok::<_, BlobError>(())
             })
             .buffer_unordered(previews.config().concurrency.max(1))

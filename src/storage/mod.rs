@@ -48,6 +48,9 @@ pub enum BlobError {
 #[derive(Clone)]
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
+    /// Where thumbnails go: the same store, but on the local backend
+    /// without fsync (decision 0071: a cache, checked whole when read).
+    previews: Arc<dyn ObjectStore>,
     /// Key prefix inside the bucket or directory, e.g. for one test.
     root: Path,
     /// The directory of the local backend: its unfinished multipart files
@@ -91,6 +94,7 @@ pub enum Stored {
 impl BlobStore {
     pub fn new(inner: Arc<dyn ObjectStore>, root: &str) -> Self {
         Self {
+            previews: inner.clone(),
             inner,
             root: Path::from(root),
             local_dir: None,
@@ -112,8 +116,11 @@ impl BlobStore {
                 let local = LocalFileSystem::new_with_prefix(&dir)?
                     .with_automatic_cleanup(true)
                     .with_fsync(true);
+                // Still written aside and renamed: never seen half-written.
+                let previews = LocalFileSystem::new_with_prefix(&dir)?.with_automatic_cleanup(true);
                 Ok(Self {
                     local_dir: Some(dir),
+                    previews: Arc::new(previews),
                     ..Self::new(Arc::new(local), "")
                 })
             }
@@ -235,21 +242,22 @@ impl BlobStore {
         source: &Sha256,
         name: &str,
     ) -> Result<Option<Bytes>, BlobError> {
-        match self.inner.get(&self.preview_path(source, name)).await {
+        match self.previews.get(&self.preview_path(source, name)).await {
             Ok(got) => Ok(Some(got.bytes().await?)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Stores a thumbnail of `source` (whole, replacing any other).
+    /// Stores a thumbnail of `source` (whole, replacing any other). Not
+    /// made durable on the local backend: a reader must check it is whole.
     pub async fn put_preview(
         &self,
         source: &Sha256,
         name: &str,
         bytes: Vec<u8>,
     ) -> Result<(), BlobError> {
-        self.inner
+        self.previews
             .put(&self.preview_path(source, name), bytes.into())
             .await?;
         Ok(())

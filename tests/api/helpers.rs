@@ -103,8 +103,17 @@ pub async fn spawn_app_with(pool: PgPool, backend: Backend) -> TestApp {
 
 /// A server with local blobs and settings changed by `configure`.
 pub async fn spawn_app_configured(pool: PgPool, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_configured_on(pool, Backend::Local, configure).await
+}
+
+/// A server on `backend` with settings changed by `configure`.
+pub async fn spawn_app_configured_on(
+    pool: PgPool,
+    backend: Backend,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("stockage-test-{}", uuid::Uuid::new_v4()));
-    let mut settings = settings(data_dir, Backend::Local);
+    let mut settings = settings(data_dir, backend);
     configure(&mut settings);
     spawn_with(pool, settings).await
 }

@@ -4,14 +4,12 @@ use image::RgbaImage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use stockage::preview::PreviewConfig;
 use stockage::preview::raster::BACKGROUND;
-use stockage::preview::{Previews, worker};
-use stockage::storage::Stored;
 use stockage_events::Sha256;
 
 use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 
+mod drawing;
 mod hostile;
 
 const FIXTURES: [&str; 7] = [
@@ -183,79 +181,6 @@ async fn a_preview_is_cached_by_content_and_answers_conditional_requests(pool: P
         .unwrap();
     let stored = stored.expect("the preview is cached as a blob");
     assert_eq!(&stored[1..], &bytes[..]);
-}
-
-#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
-async fn the_worker_draws_every_size_of_each_new_revision(pool: PgPool) {
-    let app = spawn_app(pool).await;
-    app.create_project("alpha").await;
-    let doc = upload(&app, "photo.png", fixture("photo.png")).await;
-    let response = app
-        .put_content(&doc, ADMIN, fixture("photo_v2.png"), None, None)
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let sources = [
-        "f7ebbf94d89bcb4f79de7594e3b21d10ab4c2bdbe713b4d2d910c894a4c870b1",
-        "a021659a2c1bb24a2ec45b5a0d6577243126ae5638becf6b4a1ef2784e45e5d2",
-    ];
-    // No preview was asked for: the worker draws them.
-    let mut stored = Vec::new();
-    for _ in 0..240 {
-        stored = app
-            .blobs
-            .list()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter_map(|o| match o.what {
-                Stored::Preview { source, name, .. } => Some((source.to_string(), name)),
-                _ => None,
-            })
-            .collect();
-        if stored.len() >= 6 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    stored.sort();
-    let expected: Vec<(String, String)> = sources
-        .iter()
-        .flat_map(|sha| ["128", "256", "512"].map(|s| (sha.to_string(), format!("{s}-v1.png"))))
-        .collect();
-    let mut expected = expected;
-    expected.sort();
-    assert_eq!(stored, expected);
-    let checkpoint: i64 =
-        sqlx::query_scalar("SELECT position FROM projector_checkpoints WHERE name = 'previews'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-    assert_eq!(checkpoint, app.event_count().await);
-}
-
-#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
-async fn the_worker_resumes_from_its_checkpoint(pool: PgPool) {
-    let app =
-        crate::helpers::spawn_app_configured(pool, |settings| settings.previews.worker = false)
-            .await;
-    app.create_project("alpha").await;
-    upload(&app, "photo.jpg", fixture("photo.jpg")).await;
-    let previews = Previews::new(app.blobs.clone(), PreviewConfig::default());
-    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 1);
-    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 0);
-    upload(&app, "part.stl", fixture("part_binary.stl")).await;
-    upload(&app, "same.jpg", fixture("photo.jpg")).await;
-    // Only what came after the checkpoint; the same content reuses its previews.
-    assert_eq!(worker::catch_up(&app.pool, &previews).await.unwrap(), 2);
-    let stored = app
-        .blobs
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|o| matches!(o.what, Stored::Preview { .. }))
-        .count();
-    assert_eq!(stored, 6, "two contents, three sizes each");
 }
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
