@@ -25,8 +25,12 @@ pub async fn add(
         permission: Permission::Write,
         now: crate::locks::now(),
     };
-    // A fresh id: its stream is empty, nothing to read before deciding.
-    stockage_store::command::execute_new::<Document>(
+    // A fresh id: its stream is empty, so the empty state is its state at
+    // version 0 (kept states may only be behind, never wrong): nothing to
+    // read before deciding. Were the stream not empty after all, the
+    // append's version check refuses it and the command is decided again.
+    store.cache_state(id, Document::default());
+    stockage_store::command::execute::<Document>(
         store,
         id,
         membership.project.id,

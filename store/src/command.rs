@@ -71,42 +71,11 @@ pub async fn run<A: Aggregate>(
     command: A::Command,
     meta: EventMeta,
 ) -> Result<Executed<A>, CommandError<A::Error>> {
-    let start = match store.cached_state::<A>(stream_id) {
+    // `current`: `state` is known to be the stream's latest.
+    let (mut state, mut current) = match store.cached_state::<A>(stream_id) {
         Some(state) => (state, false),
         None => (catch_up(store, stream_id, A::default()).await?, true),
     };
-    run_from(store, stream_id, project_id, command, meta, start).await
-}
-
-/// Returns the events appended to `stream_id`, an id the caller has just
-/// made up (a fresh UUIDv7): its stream cannot hold anything yet, so the
-/// command is decided on the empty state without reading the log. Were
-/// the stream not empty after all, the append's version check refuses it
-/// as a conflict and the command is decided again on what is there, as in
-/// [`run`].
-pub async fn execute_new<A: Aggregate>(
-    store: &EventStore,
-    stream_id: Uuid,
-    project_id: Uuid,
-    command: A::Command,
-    meta: EventMeta,
-) -> Result<Vec<RecordedEvent>, CommandError<A::Error>> {
-    let start = (A::default(), false);
-    Ok(run_from(store, stream_id, project_id, command, meta, start)
-        .await?
-        .events)
-}
-
-/// [`run`] from `state`, which is known to be the stream's latest when
-/// `current`.
-async fn run_from<A: Aggregate>(
-    store: &EventStore,
-    stream_id: Uuid,
-    project_id: Uuid,
-    command: A::Command,
-    meta: EventMeta,
-    (mut state, mut current): (A, bool),
-) -> Result<Executed<A>, CommandError<A::Error>> {
     let mut attempt = 0;
     loop {
         let decided = state.decide(command.clone());
