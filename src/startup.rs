@@ -107,6 +107,7 @@ impl Application {
             },
             retention: settings.retention,
             shutdown: stopping,
+            kept: Default::default(),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -3,15 +3,14 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use stockage_store::command::Executed;
 
 use super::auth::AuthUser;
 use super::content::{self, Download};
 use super::form;
 use super::{AppState, meta};
 use crate::documents::queries;
-use crate::documents::{DocumentView, answer, fields};
-use crate::domain::document::{Document, DocumentCommand, NewFile};
+use crate::documents::{DocumentView, fields};
+use crate::domain::document::{DocumentCommand, NewFile};
 use crate::error::Error;
 use crate::permissions::gate::{self, DocumentAccess, Need};
 
@@ -35,23 +34,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/projects/{slug}/documents/{id}/restore-deleted",
         web::post().to(restore_deleted),
     );
-}
-
-/// 200 with the document right after this request's metadata change:
-/// from the row the gate read and the folded state when they agree (see
-/// [`answer::after_metadata`]), else read again.
-async fn changed(
-    state: &AppState,
-    doc: &DocumentAccess,
-    done: &Executed<Document>,
-) -> Result<HttpResponse, Error> {
-    match answer::after_metadata(&doc.document, &done.events, &done.state) {
-        Some(row) => {
-            let view = DocumentView::new(&doc.membership.project.slug, &row);
-            Ok(HttpResponse::Ok().json(view.with_index(doc.index.clone())))
-        }
-        None => current(state, doc).await,
-    }
 }
 
 /// 200 with the document as it is now, after this request's command.
@@ -167,9 +149,6 @@ pub async fn patch(
     path: web::Path<(String, String)>,
     body: web::Json<PatchDocument>,
 ) -> Result<HttpResponse, Error> {
-    let doc = state
-        .document(&user, &path.0, &path.1, Need::Write, "patch")
-        .await?;
     let body = body.into_inner();
     let command = DocumentCommand::ChangeMetadata {
         title: body.title.as_deref().map(fields::parse_title).transpose()?,
@@ -179,8 +158,18 @@ pub async fn patch(
             .map(|tags| fields::parse_tags(tags.iter().map(String::as_str)))
             .transpose()?,
     };
-    let done = doc.run(&state.store, command, meta(&user, &req)).await?;
-    changed(&state, &doc, &done).await
+    let path = (path.0.as_str(), path.1.as_str());
+    let meta = meta(&user, &req);
+    let ran = (state.kept)
+        .run(&state.store, path, "patch", command, meta)
+        .await?;
+    match ran.row {
+        Some(row) => {
+            let view = DocumentView::new(&ran.access.membership.project.slug, &row);
+            Ok(HttpResponse::Ok().json(view.with_index(ran.access.index)))
+        }
+        None => current(&state, &ran.access).await,
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -60,6 +60,8 @@ pub struct AppState {
     pub quota: crate::retention::quota::Quota,
     /// Turns true when the server starts shutting down.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The gate's answers kept for each caller's next metadata change.
+    pub kept: crate::permissions::kept::Kept,
 }
 
 impl AppState {

@@ -63,8 +63,16 @@ fn agrees(row: &DocumentRow, state: &Document) -> bool {
         .release
         .as_deref()
         .zip(workflow.released_revision.map(i64::from));
+    let acl = row.acl().is_ok_and(|entries| {
+        let shown: std::collections::BTreeMap<_, _> = entries
+            .into_iter()
+            .map(|entry| (entry.principal, entry.permission))
+            .collect();
+        shown == state.acl
+    });
     state.exists
         && !state.deleted
+        && acl
         && row.deleted_at.is_none()
         && row.title == state.title
         && row.tags == state.tags
@@ -184,6 +192,12 @@ mod tests {
         let mut released = added();
         released.workflow.state = LifecycleState::Released;
         let state = evolve(released, &ours);
+        assert!(after_metadata(&row(), &[recorded(&ours, 3)], &state).is_none());
+
+        let mut shared = added();
+        let bob = stockage_events::Principal::parse("user:bob").unwrap();
+        shared.acl.insert(bob, stockage_events::Permission::Read);
+        let state = evolve(shared, &ours);
         assert!(after_metadata(&row(), &[recorded(&ours, 3)], &state).is_none());
     }
 

@@ -38,6 +38,7 @@ pub struct MemberView {
 }
 
 /// A project the caller is a member of, with their role.
+#[derive(Clone)]
 pub struct Membership {
     pub project: ProjectView,
     pub role: Role,

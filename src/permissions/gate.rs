@@ -26,6 +26,11 @@ pub enum Need {
 }
 
 impl Need {
+    /// Whether `permission` is enough for this need.
+    pub fn allows(self, permission: Permission) -> bool {
+        permission >= self.minimum()
+    }
+
     fn minimum(self) -> Permission {
         match self {
             Need::Read => Permission::Read,
@@ -36,8 +41,11 @@ impl Need {
 }
 
 /// A document the caller may act on as asked.
+#[derive(Clone)]
 pub struct DocumentAccess {
     pub membership: Membership,
+    /// The version of the project's stream the membership was read at.
+    pub project_version: i64,
     pub document: DocumentRow,
     pub permission: Permission,
     /// The document's indexing state, read with it.
@@ -88,12 +96,13 @@ pub async fn document(
             .inspect_err(|_| denied(user, action, None, slug))?;
         return Err(not_found());
     };
-    let (membership, found) = lookup::member_and_document(pool, slug, user, document_id)
+    let found = lookup::member_and_document(pool, slug, user, document_id)
         .await
         .inspect_err(|_| denied(user, action, None, slug))?;
-    let (document, index) = found.ok_or_else(not_found)?;
+    let (membership, project_version) = (found.membership, found.project_version);
+    let (document, index) = found.document.ok_or_else(not_found)?;
     let (permission, _) = effective(user, Some(membership.role), &document.acl()?);
-    if permission < need.minimum() {
+    if !need.allows(permission) {
         denied(user, action, Some(document_id), slug);
         if permission == Permission::None {
             return Err(not_found());
@@ -105,6 +114,7 @@ pub async fn document(
     }
     Ok(DocumentAccess {
         membership,
+        project_version,
         document,
         permission,
         index,

@@ -1,6 +1,7 @@
 //! What the gate needs to decide, read in one round trip: the caller's
-//! membership of the project, the document with its lock, lifecycle and
-//! ACL, and its indexing state (shown on a single document).
+//! membership of the project (and the version of the project's stream it
+//! was read at), the document with its lock, lifecycle and ACL, and its
+//! indexing state (shown on a single document).
 use std::sync::LazyLock;
 
 use sqlx::postgres::PgRow;
@@ -19,6 +20,8 @@ static QUERY: LazyLock<String> = LazyLock::new(|| {
         "SELECT p.id AS p_id, p.slug AS p_slug, p.title AS p_title, p.description AS p_description, \
              p.category AS p_category, p.status AS p_status, p.creator AS p_creator, \
              p.created_at AS p_created_at, p.updated_at AS p_updated_at, t.role AS my_role, \
+             (SELECT e.stream_version FROM events e WHERE e.stream_id = p.id \
+              ORDER BY e.stream_version DESC LIMIT 1) AS project_version, \
              {DOCUMENT_COLUMNS}, \
              coalesce(acl.principals, '{{}}') AS acl_principals, \
              coalesce(acl.permissions, '{{}}') AS acl_permissions, \
@@ -35,6 +38,15 @@ static QUERY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// What [`member_and_document`] found.
+pub struct Found {
+    pub membership: Membership,
+    /// The project stream's version the membership was read at.
+    pub project_version: i64,
+    /// The document with its indexing state, if the project has it.
+    pub document: Option<(DocumentRow, Option<IndexState>)>,
+}
+
 /// The caller's membership of project `slug` (404 when it does not exist
 /// or the caller is not a member, so existence does not leak) and the
 /// document `id` of that project with its indexing state, if there is one.
@@ -43,7 +55,7 @@ pub async fn member_and_document(
     slug: &str,
     user: &UserId,
     id: Uuid,
-) -> Result<(Membership, Option<(DocumentRow, Option<IndexState>)>), Error> {
+) -> Result<Found, Error> {
     let not_found = || Error::NotFound(format!("project {slug:?} not found"));
     let slug = ProjectSlug::parse(slug).map_err(|_| not_found())?;
     let row = sqlx::query(sqlx::AssertSqlSafe(QUERY.as_str()))
@@ -53,12 +65,17 @@ pub async fn member_and_document(
         .fetch_optional(pool)
         .await?
         .ok_or_else(not_found)?;
-    let membership = membership(&row)?;
     let document = match row.try_get::<Option<Uuid>, _>("id")? {
         Some(_) => Some((DocumentRow::from_row(&row)?, IndexState::from_joined(&row)?)),
         None => None,
     };
-    Ok((membership, document))
+    Ok(Found {
+        membership: membership(&row)?,
+        project_version: row
+            .try_get::<Option<i64>, _>("project_version")?
+            .unwrap_or(0),
+        document,
+    })
 }
 
 fn membership(row: &PgRow) -> Result<Membership, Error> {

@@ -2,6 +2,7 @@
 //! a permission, with the reason) and the gate every document path goes
 //! through.
 pub mod gate;
+pub mod kept;
 mod lookup;
 pub mod rules;
 

@@ -155,3 +155,58 @@ async fn catch_up<A: Aggregate>(
     store.cache_state(stream_id, state.clone());
     Ok(state)
 }
+
+/// Runs a command once on the state this node kept, if it is at version
+/// `at`: its events are appended at exactly that version and only if every
+/// stream in `guards` is still at the version given beside it (what a
+/// caller decided on besides the aggregate, such as a membership read from
+/// the project's stream). `None` when that decision cannot stand as taken:
+/// no kept state at `at`, the rules refuse or it changes nothing (which a
+/// state that may be behind cannot tell), or a stream moved; the caller
+/// decides again from the log.
+pub async fn run_guarded<A: Aggregate>(
+    store: &EventStore,
+    (stream_id, project_id, at): (Uuid, Uuid, i64),
+    command: A::Command,
+    meta: EventMeta,
+    guards: &[(Uuid, i64)],
+) -> Result<Option<Executed<A>>, AppendError> {
+    let Some(state) = store.cached_state::<A>(stream_id) else {
+        return Ok(None);
+    };
+    if state.version() != at {
+        return Ok(None);
+    }
+    let events = match state.decide(command) {
+        Ok(events) if !events.is_empty() => events,
+        _ => return Ok(None),
+    };
+    let mut appends = vec![Append {
+        stream_id,
+        project_id,
+        expected: Expected::Version(at),
+        events: events.iter().cloned().map(NewEvent::new).collect(),
+        meta: meta.clone(),
+    }];
+    appends.extend(guards.iter().map(|&(guarded, version)| Append {
+        stream_id: guarded,
+        project_id,
+        expected: Expected::Version(version),
+        events: vec![],
+        meta: meta.clone(),
+    }));
+    match store.append_together(appends).await {
+        Ok(recorded) => {
+            let state = events
+                .iter()
+                .fold(state, |state, event| state.evolve(event));
+            store.cache_state(stream_id, state.clone());
+            Ok(Some(Executed {
+                events: recorded,
+                state,
+            }))
+        }
+        Err(AppendError::Conflict { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}

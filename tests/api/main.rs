@@ -27,6 +27,7 @@ mod faults;
 mod gltf_check;
 mod index_cli;
 mod indexing;
+mod kept_answers;
 mod least_privilege;
 mod lifecycle;
 mod live;
