@@ -3,6 +3,7 @@
 mod channels_consumer;
 mod cluster;
 mod helpers;
+mod history;
 mod processes;
 mod redis_server;
 mod relay;
@@ -40,6 +41,7 @@ mod outages;
 mod permissions;
 mod platform_tokens;
 mod previews;
+mod projection_runner;
 mod projections;
 mod projects;
 mod projects_page;
