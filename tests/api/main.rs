@@ -33,6 +33,7 @@ mod least_privilege;
 mod lifecycle;
 mod live;
 mod live_nodes;
+mod live_slow;
 mod locks;
 mod membership_acl;
 mod names;
