@@ -107,7 +107,7 @@ impl Kept {
             &guards,
         )
         .await?;
-        let outcome = if ran.is_some() { "used" } else { "stale" };
+        let outcome = if ran.is_some() { "used" } else { "fell_back" };
         metrics::counter!("stockage_gate_kept_total", "outcome" => outcome).increment(1);
         match ran {
             Some(done) => Ok(Some(self.keep(user, access, done))),

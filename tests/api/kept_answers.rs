@@ -24,7 +24,8 @@ async fn retitled(app: &TestApp, doc: &str, user: &str, title: &str) -> Value {
     response.json().await.unwrap()
 }
 
-/// How often the kept answers were used and found stale, from `/metrics`.
+/// How often a kept answer was used, and how often it was there but the
+/// command fell back to the gate (it no longer held), from `/metrics`.
 async fn kept(app: &TestApp) -> (u64, u64) {
     let metrics = app.get("/metrics", ADMIN).await.text().await.unwrap();
     let count = |outcome: &str| {
@@ -34,7 +35,7 @@ async fn kept(app: &TestApp) -> (u64, u64) {
             .find_map(|line| line.strip_prefix(name.as_str()))
             .map_or(0, |n| n.trim().parse().unwrap())
     };
-    (count("used"), count("stale"))
+    (count("used"), count("fell_back"))
 }
 
 async fn title(app: &TestApp, doc: &str) -> Value {
