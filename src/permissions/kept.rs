@@ -37,18 +37,16 @@ const CAPACITY: usize = 10_000;
 #[derive(Default)]
 pub struct Kept(Mutex<HashMap<(Uuid, UserId), Entry>>);
 
-#[derive(Clone)]
 struct Entry {
     /// The gate's answer, its row as of `document_version`.
     access: DocumentAccess,
     document_version: i64,
 }
 
-/// A command that ran: what the gate allowed, what it did, and the
-/// document's row after it when that could be folded without reading it.
+/// A command that ran: what the gate allowed, and the document's row
+/// after it when that could be folded without reading it.
 pub struct Ran {
     pub access: DocumentAccess,
-    pub done: Executed<Document>,
     pub row: Option<DocumentRow>,
 }
 
@@ -86,7 +84,8 @@ impl Kept {
         let Ok(document) = id.parse::<Uuid>() else {
             return Ok(None);
         };
-        let Some(entry) = self.lock().get(&(document, user.clone())).cloned() else {
+        // Taken out while in use: it goes back with the command's outcome.
+        let Some(entry) = self.lock().remove(&(document, user.clone())) else {
             return Ok(None);
         };
         // Anything the kept answer does not allow, the gate answers.
@@ -109,13 +108,7 @@ impl Kept {
         .await?;
         let outcome = if ran.is_some() { "used" } else { "fell_back" };
         metrics::counter!("stockage_gate_kept_total", "outcome" => outcome).increment(1);
-        match ran {
-            Some(done) => Ok(Some(self.keep(user, access, done))),
-            None => {
-                self.lock().remove(&(document, user.clone()));
-                Ok(None)
-            }
-        }
+        Ok(ran.map(|done| self.keep(user, access, done)))
     }
 
     /// Folds the command into the row the gate read and keeps the answer
@@ -147,7 +140,7 @@ impl Kept {
             }
         }
         drop(entries);
-        Ran { access, done, row }
+        Ran { access, row }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Uuid, UserId), Entry>> {
