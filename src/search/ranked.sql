@@ -31,8 +31,10 @@ in_title AS MATERIALIZED (
     SELECT * FROM (
         SELECT document_id, project_id, (ts_rank_cd(tsv, $14::tsquery, 32) + 1)::real AS rank
         FROM readable
-        -- Both: with `-word` the title alone can match when the document does not.
-        WHERE ts_filter(tsv, '{a}') @@ $14::tsquery AND tsv @@ $14::tsquery
+        -- Both only with a negation (`-word`): then the title alone can match
+        -- when the document does not. Without one, a title match is a match.
+        WHERE ts_filter(tsv, '{a}') @@ $14::tsquery
+          AND (strpos($14, '!') = 0 OR tsv @@ $14::tsquery)
           AND ($9::real IS NULL OR $9 >= 1)
     ) ranked
     WHERE $9::real IS NULL OR (rank, document_id) < ($9, $10)
