@@ -94,24 +94,8 @@ pub async fn run<A: Aggregate>(
                 continue;
             }
         };
-        let append = Append {
-            stream_id,
-            project_id,
-            expected: Expected::Version(state.version()),
-            events: events.iter().cloned().map(NewEvent::new).collect(),
-            meta: meta.clone(),
-        };
-        match store.append(append).await {
-            Ok(recorded) => {
-                let state = events
-                    .iter()
-                    .fold(state, |state, event| state.evolve(event));
-                store.cache_state(stream_id, state.clone());
-                return Ok(Executed {
-                    events: recorded,
-                    state,
-                });
-            }
+        match append_decided(store, (stream_id, project_id), &state, &events, &meta, &[]).await {
+            Ok(recorded) => return Ok(executed(store, stream_id, state, (&events, recorded))),
             Err(AppendError::Conflict { .. }) if attempt < RETRIES => {
                 attempt += 1;
                 (state, current) = (catch_up(store, stream_id, state).await?, true);
@@ -181,32 +165,65 @@ pub async fn run_guarded<A: Aggregate>(
         Ok(events) if !events.is_empty() => events,
         _ => return Ok(None),
     };
-    let mut appends = vec![Append {
+    match append_decided(
+        store,
+        (stream_id, project_id),
+        &state,
+        &events,
+        &meta,
+        guards,
+    )
+    .await
+    {
+        Ok(recorded) => Ok(Some(executed(store, stream_id, state, (&events, recorded)))),
+        Err(AppendError::Conflict { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// What a command did: the events it appended (`recorded`) and `state`
+/// after them, kept for the next command.
+fn executed<A: Aggregate>(
+    store: &EventStore,
+    stream_id: Uuid,
+    state: A,
+    (events, recorded): (&[Event], Vec<RecordedEvent>),
+) -> Executed<A> {
+    let state = events
+        .iter()
+        .fold(state, |state, event| state.evolve(event));
+    store.cache_state(stream_id, state.clone());
+    Executed {
+        events: recorded,
+        state,
+    }
+}
+
+/// Appends `events`, decided on `state`, at its version, together with a
+/// guard of no events for each of `guards` (a stream that must still be
+/// at the version beside it).
+async fn append_decided<A: Aggregate>(
+    store: &EventStore,
+    (stream_id, project_id): (Uuid, Uuid),
+    state: &A,
+    events: &[Event],
+    meta: &EventMeta,
+    guards: &[(Uuid, i64)],
+) -> Result<Vec<RecordedEvent>, AppendError> {
+    let decided = Append {
         stream_id,
         project_id,
-        expected: Expected::Version(at),
+        expected: Expected::Version(state.version()),
         events: events.iter().cloned().map(NewEvent::new).collect(),
         meta: meta.clone(),
-    }];
-    appends.extend(guards.iter().map(|&(guarded, version)| Append {
+    };
+    let guards = guards.iter().map(|&(guarded, version)| Append {
         stream_id: guarded,
         project_id,
         expected: Expected::Version(version),
         events: vec![],
         meta: meta.clone(),
-    }));
-    match store.append_together(appends).await {
-        Ok(recorded) => {
-            let state = events
-                .iter()
-                .fold(state, |state, event| state.evolve(event));
-            store.cache_state(stream_id, state.clone());
-            Ok(Some(Executed {
-                events: recorded,
-                state,
-            }))
-        }
-        Err(AppendError::Conflict { .. }) => Ok(None),
-        Err(error) => Err(error),
-    }
+    });
+    let appends = std::iter::once(decided).chain(guards).collect();
+    store.append_together(appends).await
 }
