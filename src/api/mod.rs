@@ -79,7 +79,7 @@ impl AppState {
     }
 
     /// The live document `id` of project `slug`, if `user` may `need` it:
-    /// the one gate of every document path (see [`gate::document`]).
+    /// the one gate of every document path (see [`gate::live_document`]).
     pub async fn document(
         &self,
         user: &AuthUser,
@@ -88,8 +88,7 @@ impl AppState {
         need: Need,
         action: &'static str,
     ) -> Result<DocumentAccess, Error> {
-        let access = gate::document(self.pool(), slug, id, &user.id, need, action).await?;
-        crate::retention::trash::live(self.pool(), access).await
+        gate::live_document(self.pool(), slug, id, &user.id, need, action).await
     }
 }
 

@@ -121,6 +121,21 @@ pub async fn document(
     })
 }
 
+/// [`document`], if it is live: 404 for one in the trash, 410 saying when
+/// and why for a purged one (`retention::trash::live`). The gate of every
+/// path that changes or serves a document.
+pub async fn live_document(
+    pool: &PgPool,
+    slug: &str,
+    id: &str,
+    user: &UserId,
+    need: Need,
+    action: &'static str,
+) -> Result<DocumentAccess, Error> {
+    let access = document(pool, slug, id, user, need, action).await?;
+    crate::retention::trash::live(pool, access).await
+}
+
 impl DocumentAccess {
     /// Runs a command on the document this access was granted for.
     pub async fn execute(

@@ -66,8 +66,7 @@ impl Kept {
         if let Some(ran) = self.run_kept(store, (slug, id), &command, &meta).await? {
             return Ok(ran);
         }
-        let access = gate::document(store.pool(), slug, id, user, Need::Write, action).await?;
-        let access = crate::retention::trash::live(store.pool(), access).await?;
+        let access = gate::live_document(store.pool(), slug, id, user, Need::Write, action).await?;
         let user = user.clone();
         let done = access.run(store, command, meta).await?;
         Ok(self.keep(&user, access, done))
