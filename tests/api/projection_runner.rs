@@ -42,13 +42,18 @@ impl Projector for TypeCounter {
     }
 }
 
-#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
-async fn async_runner_applies_each_event_once_and_resumes_from_its_checkpoint(pool: PgPool) {
+/// The table [`TypeCounter`] fills, and a store with the inline projectors.
+async fn counted_store(pool: &PgPool) -> EventStore {
     sqlx::query("CREATE TABLE type_counts (event_type text PRIMARY KEY, n bigint NOT NULL)")
-        .execute(&pool)
+        .execute(pool)
         .await
         .unwrap();
-    let store = EventStore::start(pool.clone(), inline_projectors());
+    EventStore::start(pool.clone(), inline_projectors())
+}
+
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn async_runner_applies_each_event_once_and_resumes_from_its_checkpoint(pool: PgPool) {
+    let store = counted_store(&pool).await;
     random_history(&store, 3).await;
     let total = count(&pool, "SELECT count(*) FROM events").await;
 
@@ -78,11 +83,7 @@ async fn random_history_more(store: &EventStore) {
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn only_one_runner_leads_and_another_takes_over(pool: PgPool) {
-    sqlx::query("CREATE TABLE type_counts (event_type text PRIMARY KEY, n bigint NOT NULL)")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let store = EventStore::start(pool.clone(), inline_projectors());
+    let store = counted_store(&pool).await;
     random_history(&store, 5).await;
     let total = count(&pool, "SELECT count(*) FROM events").await;
 
