@@ -66,14 +66,16 @@ impl Application {
             ));
         }
         start_indexing(store.pool(), &blobs, &settings.index, stopping.clone());
+        let quota = crate::retention::quota::Quota {
+            default_bytes: settings.retention.default_quota_bytes,
+            turns: Default::default(),
+        };
         let uploads = Uploads::new(
             store.clone(),
             blobs.clone(),
             settings.storage.max_upload_bytes,
             settings.uploads.clone(),
-            crate::retention::quota::Quota {
-                default_bytes: settings.retention.default_quota_bytes,
-            },
+            quota.clone(),
         );
         tokio::spawn(crate::uploads::sweep::run(
             store.pool().clone(),
@@ -102,9 +104,7 @@ impl Application {
             live,
             live_limits: settings.live,
             share_throttle: Default::default(),
-            quota: crate::retention::quota::Quota {
-                default_bytes: settings.retention.default_quota_bytes,
-            },
+            quota,
             retention: settings.retention,
             shutdown: stopping,
             kept: Default::default(),

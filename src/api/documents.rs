@@ -94,6 +94,7 @@ pub async fn upload(
         sha256: received.blob.sha256,
     };
     let tags = received.tags.unwrap_or_default();
+    let turn = received.reservation.turn().await;
     let id = crate::documents::add::add(
         &state.store,
         &membership,
@@ -105,6 +106,7 @@ pub async fn upload(
     .await?;
     // The revision counts now, in the same commit that recorded it.
     received.reservation.release().await?;
+    drop(turn);
     let (row, index) = queries::get_indexed(state.pool(), id).await?;
     let view = DocumentView::new(&membership.project.slug, &row).with_index(index);
     Ok(HttpResponse::Created()

@@ -165,9 +165,11 @@ pub async fn put_content(
         size: blob.size,
         sha256: blob.sha256,
     };
+    let turn = reservation.turn().await;
     let revision = add::add(&state.store, &doc, file, expected, meta(&user, &req)).await?;
     // The revision counts now, in the same commit that recorded it.
     reservation.release().await?;
+    drop(turn);
     revision_created(&state, &doc, revision).await
 }
 

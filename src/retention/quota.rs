@@ -6,7 +6,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use super::reservation::Reservation;
+pub use super::reservation::{Reservation, Turns};
 
 use crate::error::Error;
 
@@ -23,10 +23,12 @@ pub struct Usage {
 }
 
 /// The quota check every upload path runs (multipart, raw body, tus).
-#[derive(Debug, Clone, Copy, Default)]
+/// One per node, cloned to each path: they share its turns.
+#[derive(Debug, Clone, Default)]
 pub struct Quota {
     /// For projects without a quota of their own (`STOCKAGE_PROJECT_QUOTA_MB`).
     pub default_bytes: Option<u64>,
+    pub turns: Turns,
 }
 
 impl Quota {
@@ -90,6 +92,7 @@ impl Quota {
         if quota.is_none() {
             return Ok(Reservation::none(id));
         }
+        let _turn = self.turns.take(project_id).await;
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext('stockage:quota'), hashtext($1::text))")
             .bind(project_id)
@@ -129,7 +132,12 @@ impl Quota {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(Reservation::held(pool.clone(), id))
+        Ok(Reservation::held(
+            pool.clone(),
+            id,
+            self.turns.clone(),
+            project_id,
+        ))
     }
 
     fn default_i64(&self) -> Option<i64> {

@@ -2,7 +2,11 @@
 //! by [`super::quota::Quota::reserve`] before the bytes get their content
 //! address, given back once the upload's event is recorded (its revision
 //! then counts instead) or the upload failed.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use sqlx::PgPool;
+use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
 use crate::error::Error;
@@ -14,17 +18,52 @@ pub struct Reservation {
     id: Uuid,
     /// `None`: nothing is held (no quota, or released or kept already).
     pool: Option<PgPool>,
+    /// The project's turn on this node (see [`Reservation::turn`]).
+    turn: Option<(Turns, Uuid)>,
+}
+
+/// Each project's turn on this node: a reservation is decided, or an
+/// upload recorded and its room given back, one at a time. Between an
+/// upload's commit and the release of its room both would count, so a
+/// reservation decided in that gap refused room that was free.
+#[derive(Debug, Clone, Default)]
+pub struct Turns(Arc<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl Turns {
+    pub async fn take(&self, project: Uuid) -> OwnedMutexGuard<()> {
+        let turn = {
+            let mut turns = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            turns.entry(project).or_default().clone()
+        };
+        turn.lock_owned().await
+    }
 }
 
 impl Reservation {
     pub(super) fn none(id: Uuid) -> Self {
-        Self { id, pool: None }
+        Self {
+            id,
+            pool: None,
+            turn: None,
+        }
     }
 
-    pub(super) fn held(pool: PgPool, id: Uuid) -> Self {
+    pub(super) fn held(pool: PgPool, id: Uuid, turns: Turns, project: Uuid) -> Self {
         Self {
             id,
             pool: Some(pool),
+            turn: Some((turns, project)),
+        }
+    }
+
+    /// The project's turn on this node, to hold from before the upload's
+    /// event is recorded until after [`Reservation::release`]; `None` when
+    /// nothing is held. Another node can still decide in the gap; it then
+    /// refuses room that was free, never grants room that was not.
+    pub async fn turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match (&self.pool, &self.turn) {
+            (Some(_), Some((turns, project))) => Some(turns.take(*project).await),
+            _ => None,
         }
     }
 

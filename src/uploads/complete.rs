@@ -59,6 +59,8 @@ pub async fn complete(
         .quota
         .reserve(pool, row.project_id, row.id, blob.size, row.expires_at)
         .await?;
+    // Held until the room is given back (see `Reservation::turn`).
+    let _turn = reservation.turn().await;
     let recorded = record(uploads, row, doc, membership, blob, filename, meta).await;
     match recorded {
         // The revision counts now, in the same commit that recorded it.
