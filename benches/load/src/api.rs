@@ -13,11 +13,24 @@ pub struct Api {
 
 pub type ApiResult<T> = Result<T, String>;
 
+/// `what` and the error with its causes: reqwest's own message ("error
+/// sending request") hides whether the connection was refused, reset or
+/// closed.
+fn failed(what: &str, error: reqwest::Error) -> String {
+    let mut message = format!("{what}: {error}");
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        message.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    message
+}
+
 async fn checked(
     what: &str,
     response: reqwest::Result<reqwest::Response>,
 ) -> ApiResult<reqwest::Response> {
-    let response = response.map_err(|e| format!("{what}: {e}"))?;
+    let response = response.map_err(|e| failed(what, e))?;
     if response.status().is_success() {
         return Ok(response);
     }
@@ -31,7 +44,7 @@ async fn json(what: &str, response: reqwest::Result<reqwest::Response>) -> ApiRe
         .await?
         .json()
         .await
-        .map_err(|e| format!("{what}: {e}"))
+        .map_err(|e| failed(what, e))
 }
 
 impl Api {
@@ -89,7 +102,7 @@ impl Api {
         body: Option<Value>,
     ) -> ApiResult<Value> {
         let response = self.call(what, method, path, body).await?;
-        response.json().await.map_err(|e| format!("{what}: {e}"))
+        response.json().await.map_err(|e| failed(what, e))
     }
 
     pub async fn create_project(&self, slug: &str) -> ApiResult<Value> {
@@ -234,7 +247,7 @@ impl Api {
             .await?
             .text()
             .await
-            .map_err(|e| format!("metrics: {e}"))?;
+            .map_err(|e| failed("metrics", e))?;
         Ok(sum_of(&text, name))
     }
 
@@ -276,7 +289,7 @@ impl Api {
         let mut stream = response.bytes_stream();
         let mut total = 0;
         while let Some(chunk) = stream.next().await {
-            let chunk: Bytes = chunk.map_err(|e| format!("download: {e}"))?;
+            let chunk: Bytes = chunk.map_err(|e| failed("download", e))?;
             total += chunk.len() as u64;
         }
         Ok(total)

@@ -86,6 +86,13 @@ pub fn runs(selected: &[Scenario]) -> Vec<Scenario> {
     runs
 }
 
+/// How long an idle connection is kept for reuse: well under the server's
+/// keep-alive (actix-web's default, 5 s), so that a request never goes out
+/// on a connection the server is closing at that moment. A phase that
+/// follows a baseline's seconds of idleness met exactly that race, as
+/// transport errors, when the idle time came to about 5 s.
+const IDLE_CONNECTION: Duration = Duration::from_secs(2);
+
 pub async fn run(ctx: &Ctx, scenario: Scenario, selected: &[Scenario]) -> anyhow::Result<Vec<Row>> {
     match scenario {
         Scenario::Append => append::run(ctx).await,
@@ -162,6 +169,7 @@ impl Ctx {
         let token = server::token(&binary, secret, "load-admin", true).await?;
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
+            .pool_idle_timeout(IDLE_CONNECTION)
             .build()?;
         Ok(Self {
             quick: args.quick,
