@@ -49,6 +49,16 @@ impl Backend {
     }
 }
 
+/// A client that drops a connection idle for 2 s, under the server's 5 s
+/// keep-alive: a test that waits about 5 s before its next request must not
+/// send it on a connection the server is closing at that moment.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .expect("a client with an idle timeout builds")
+}
+
 pub const ADMIN: &str = "olga";
 pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
@@ -142,7 +152,7 @@ async fn spawn_with(pool: PgPool, settings: Settings) -> TestApp {
         address,
         pool,
         keys,
-        client: reqwest::Client::new(),
+        client: http_client(),
         blobs,
     }
 }
@@ -154,7 +164,7 @@ impl TestApp {
             address,
             pool,
             keys: Keys::new(&Secret::new(SECRET.into())),
-            client: reqwest::Client::new(),
+            client: http_client(),
             blobs: BlobStore::in_memory(),
         }
     }

@@ -65,7 +65,7 @@ impl Load {
         let writers = (0..writers)
             .map(|n| {
                 let writer = Writer {
-                    client: reqwest::Client::new(),
+                    client: crate::helpers::http_client(),
                     address: app.address.clone(),
                     token: app.token(ADMIN, true),
                     n,
