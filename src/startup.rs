@@ -99,7 +99,11 @@ impl Application {
             max_upload_bytes: settings.storage.max_upload_bytes,
             uploads,
             identity,
-            oidc: settings.oidc.clone().map(crate::identity::oidc::Oidc::new),
+            oidc: settings
+                .oidc
+                .clone()
+                .map(crate::identity::oidc::Oidc::new)
+                .transpose()?,
             metrics: telemetry::metrics_handle(),
             live,
             live_limits: settings.live,

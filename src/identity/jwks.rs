@@ -25,16 +25,13 @@ pub struct Jwks {
 }
 
 impl Jwks {
-    pub fn new(source: JwksSource) -> Self {
-        Self {
+    pub fn new(source: JwksSource) -> reqwest::Result<Self> {
+        Ok(Self {
             source,
-            client: reqwest::Client::builder()
-                .timeout(FETCH_TIMEOUT)
-                .build()
-                .unwrap_or_default(),
+            client: super::provider_client(FETCH_TIMEOUT).build()?,
             cached: RwLock::default(),
             fetching: Mutex::default(),
-        }
+        })
     }
 
     /// The key a token's header names (by `kid`; without one, the only key).

@@ -25,7 +25,7 @@ impl Verifier {
     pub fn new(config: &AuthConfig) -> anyhow::Result<Self> {
         Ok(Self {
             secret: DecodingKey::from_secret(config.secret()?.expose().as_bytes()),
-            jwks: config.jwks.clone().map(Jwks::new),
+            jwks: config.jwks.clone().map(Jwks::new).transpose()?,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             user_claim: config.user_claim.clone(),

@@ -18,6 +18,17 @@ pub use tokens::{Claims, Keys, parse_ttl};
 
 use crate::error::Error;
 
+/// A client for calls to the identity provider, giving up after `timeout`.
+/// A connection idle for 2 s is not reused: providers close idle
+/// connections after a few seconds (Node's default is 5 s), and a token
+/// exchange that follows a user's sign-in by about that long must not go
+/// out on a connection being closed at that moment.
+fn provider_client(timeout: std::time::Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+}
+
 /// Checks every kind of credential.
 pub struct Identity {
     pool: PgPool,

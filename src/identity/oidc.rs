@@ -56,17 +56,15 @@ fn unavailable(what: &str, error: impl std::fmt::Display) -> Error {
 }
 
 impl Oidc {
-    pub fn new(config: OidcConfig) -> Self {
-        Self {
+    pub fn new(config: OidcConfig) -> reqwest::Result<Self> {
+        Ok(Self {
             config,
             // Token requests must not follow redirects (RFC 6749 §10.12 spirit).
-            http: reqwest::Client::builder()
+            http: super::provider_client(std::time::Duration::from_secs(10))
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .unwrap_or_default(),
+                .build()?,
             client: OnceCell::new(),
-        }
+        })
     }
 
     pub fn config(&self) -> &OidcConfig {
