@@ -183,3 +183,66 @@ async fn replay(pool: &PgPool, schema: &str, page: i64) {
     }
     tx.commit().await.unwrap();
 }
+
+/// The plan of `statement` (a prepared statement's generic plan when it
+/// has parameters of `types`).
+async fn plan(pool: &PgPool, statement: &str, types: &str, arguments: &str) -> String {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET plan_cache_mode = force_generic_plan; PREPARE planned {types} AS {statement}"
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "EXPLAIN (VERBOSE, COSTS OFF) EXECUTE planned {arguments}"
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    lines.join("\n")
+}
+
+/// The functions that join a title and tags to a vector are inlined into
+/// the statements that call them, down to `to_tsvector` (decision 0074);
+/// their arguments vary by row, so that nothing is folded into a constant.
+/// Declared IMMUTABLE over a STABLE body, or given an argument with a
+/// subquery, they went through the SQL-function executor, four to six
+/// times slower, on every title or tag change.
+#[sqlx::test(migrator = "stockage::db::MIGRATOR")]
+async fn the_vector_functions_are_inlined_into_their_callers(pool: PgPool) {
+    let calls = [
+        (
+            "SELECT stockage_titled_vector('english', 'title ' || g, ARRAY['tag' || g], '{}', ''::tsvector)
+             FROM generate_series(1, 2) g",
+            "",
+            "",
+        ),
+        (
+            "SELECT stockage_search_vector('english', 'title ' || g, ARRAY['tag' || g], '{}', 'body ' || g, '')
+             FROM generate_series(1, 2) g",
+            "",
+            "",
+        ),
+        (
+            include_str!("../../src/search/index/retitle.sql"),
+            "(uuid[], text[], jsonb[])",
+            "('{}', '{}', '{}')",
+        ),
+    ];
+    for (statement, types, arguments) in calls {
+        let plan = plan(&pool, statement, types, arguments).await;
+        assert!(plan.contains("to_tsvector"), "{plan}");
+        for function in [
+            "stockage_titled_vector(",
+            "stockage_search_vector(",
+            "stockage_lexemes(",
+        ] {
+            assert!(
+                !plan.contains(function),
+                "{function} is called, not inlined:\n{plan}"
+            );
+        }
+    }
+}

@@ -200,20 +200,16 @@ async fn retitle(conn: &mut PgConnection, changes: &[Metadata]) -> Result<(), Pr
         return Ok(());
     }
     let tags = |t: &Option<Vec<String>>| t.as_ref().map(|t| serde_json::json!(t));
-    sqlx::query(
-        "UPDATE search_documents s SET title = coalesce(c.title, s.title), tags = coalesce(c.tags, s.tags),
-             content_tsv = coalesce(s.content_tsv, stockage_content_vector(s.language, s.body, s.extra)),
-             tsv = stockage_titled_vector(s.language, coalesce(c.title, s.title), coalesce(c.tags, s.tags),
-                 s.keywords, coalesce(s.content_tsv, stockage_content_vector(s.language, s.body, s.extra)))
-         FROM (SELECT id, title, CASE WHEN tags IS NULL THEN NULL
-                                      ELSE ARRAY(SELECT jsonb_array_elements_text(tags)) END AS tags
-               FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS u(id, title, tags)) c
-         WHERE s.document_id = c.id",
-    )
-    .bind(changes.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
-    .bind(changes.iter().map(|(_, t, _)| t.clone()).collect::<Vec<_>>())
-    .bind(changes.iter().map(|(.., g)| tags(g)).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
+    sqlx::query(include_str!("retitle.sql"))
+        .bind(changes.iter().map(|(id, ..)| *id).collect::<Vec<_>>())
+        .bind(
+            changes
+                .iter()
+                .map(|(_, t, _)| t.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(changes.iter().map(|(.., g)| tags(g)).collect::<Vec<_>>())
+        .execute(conn)
+        .await?;
     Ok(())
 }
