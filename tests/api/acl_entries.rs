@@ -4,8 +4,19 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::{ADMIN, assert_problem, fixture, spawn_app};
+use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 use crate::permissions::set_acl;
+
+/// A photo uploaded to project `alpha`: its document's path.
+async fn photo(app: &TestApp) -> String {
+    let created: Value = app
+        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
+        .await;
+    format!(
+        "/api/v1/projects/alpha/documents/{}",
+        created["id"].as_str().unwrap()
+    )
+}
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn the_explanation_names_the_deciding_rule(pool: PgPool) {
@@ -14,13 +25,7 @@ async fn the_explanation_names_the_deciding_rule(pool: PgPool) {
     for (user, role) in [("vic", "viewer"), ("eda", "editor")] {
         app.set_member("alpha", ADMIN, user, role).await;
     }
-    let created: Value = app
-        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await;
-    let doc = format!(
-        "/api/v1/projects/alpha/documents/{}",
-        created["id"].as_str().unwrap()
-    );
+    let doc = photo(&app).await;
     set_acl(
         &app,
         &doc,
@@ -63,13 +68,7 @@ async fn the_explanation_names_the_deciding_rule(pool: PgPool) {
 async fn acl_changes_are_events_and_bad_entries_are_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.create_project("alpha").await;
-    let created: Value = app
-        .uploaded("alpha", ADMIN, "photo.png", fixture("photo.png"))
-        .await;
-    let doc = format!(
-        "/api/v1/projects/alpha/documents/{}",
-        created["id"].as_str().unwrap()
-    );
+    let doc = photo(&app).await;
     set_acl(
         &app,
         &doc,

@@ -4,8 +4,21 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::{ADMIN, assert_problem, fixture, spawn_app};
+use crate::helpers::{ADMIN, TestApp, assert_problem, fixture, spawn_app};
 use crate::revisions::new_document;
+
+/// A new revision of `doc` from fixture `file`, sent as `name` in a
+/// multipart form by the project's admin.
+async fn put_content(app: &TestApp, doc: &str, file: &str, name: &str) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(fixture(file)).file_name(name.to_owned());
+    app.client
+        .put(format!("{}{doc}/content", app.address))
+        .bearer_auth(app.token(ADMIN, true))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
 
 #[sqlx::test(migrator = "stockage::db::MIGRATOR")]
 async fn bad_revision_input_gets_a_clear_4xx(pool: PgPool) {
@@ -118,15 +131,7 @@ async fn bad_revision_input_gets_a_clear_4xx(pool: PgPool) {
 async fn a_multipart_revision_of_another_type_is_refused_unread(pool: PgPool) {
     let app = spawn_app(pool).await;
     let doc = new_document(&app, "photo.png").await;
-    let part = reqwest::multipart::Part::bytes(fixture("blueprint.pdf")).file_name("plan.pdf");
-    let response = app
-        .client
-        .put(format!("{}{doc}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let response = put_content(&app, &doc, "blueprint.pdf", "plan.pdf").await;
     assert!(
         assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE)
             .await
@@ -138,15 +143,7 @@ async fn a_multipart_revision_of_another_type_is_refused_unread(pool: PgPool) {
         "no blob for the refused revision"
     );
 
-    let part = reqwest::multipart::Part::bytes(fixture("photo_v2.png")).file_name("photo_v2.png");
-    let accepted = app
-        .client
-        .put(format!("{}{doc}/content", app.address))
-        .bearer_auth(app.token(ADMIN, true))
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+    let accepted = put_content(&app, &doc, "photo_v2.png", "photo_v2.png").await;
     assert_eq!(accepted.status(), StatusCode::CREATED);
     assert_eq!(
         accepted.json::<Value>().await.unwrap()["filename"],
