@@ -75,7 +75,7 @@ pub async fn upload(
     let membership = gate::project(state.pool(), &slug, &user.id, "upload").await?;
     form::check_declared_length(&req, state.max_upload_bytes)?;
     let room = super::room::check(&req, &state, membership.project.id).await?;
-    let received = form::receive(
+    let mut received = form::receive(
         &req,
         body,
         &state.blobs,
@@ -94,19 +94,17 @@ pub async fn upload(
         sha256: received.blob.sha256,
     };
     let tags = received.tags.unwrap_or_default();
-    let turn = received.reservation.turn().await;
-    let id = crate::documents::add::add(
-        &state.store,
-        &membership,
-        file,
-        title,
-        tags,
-        meta(&user, &req),
-    )
-    .await?;
-    // The revision counts now, in the same commit that recorded it.
-    received.reservation.release().await?;
-    drop(turn);
+    let id = received
+        .reservation
+        .recorded(crate::documents::add::add(
+            &state.store,
+            &membership,
+            file,
+            title,
+            tags,
+            meta(&user, &req),
+        ))
+        .await?;
     let (row, index) = queries::get_indexed(state.pool(), id).await?;
     let view = DocumentView::new(&membership.project.slug, &row).with_index(index);
     Ok(HttpResponse::Created()

@@ -130,7 +130,7 @@ pub async fn put_content(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (filename, blob, reservation) = if is_form {
+    let (filename, blob, mut reservation) = if is_form {
         let received = form::receive(
             &req,
             body,
@@ -165,11 +165,15 @@ pub async fn put_content(
         size: blob.size,
         sha256: blob.sha256,
     };
-    let turn = reservation.turn().await;
-    let revision = add::add(&state.store, &doc, file, expected, meta(&user, &req)).await?;
-    // The revision counts now, in the same commit that recorded it.
-    reservation.release().await?;
-    drop(turn);
+    let revision = reservation
+        .recorded(add::add(
+            &state.store,
+            &doc,
+            file,
+            expected,
+            meta(&user, &req),
+        ))
+        .await?;
     revision_created(&state, &doc, revision).await
 }
 

@@ -11,19 +11,20 @@ use uuid::Uuid;
 
 use crate::error::Error;
 
-/// Dropped without [`Reservation::release`] or [`Reservation::keep`] (an
+/// Dropped before [`Reservation::recorded`] or [`Reservation::keep`] (an
 /// error on the way), it gives the room back in the background.
-#[must_use = "release the reservation once the upload is recorded, or keep it"]
+#[must_use = "record the upload through the reservation, or keep it"]
 pub struct Reservation {
     id: Uuid,
     /// `None`: nothing is held (no quota, or released or kept already).
     pool: Option<PgPool>,
-    /// The project's turn on this node (see [`Reservation::turn`]).
+    /// The project's turn on this node (see [`Reservation::recorded`]).
     turn: Option<(Turns, Uuid)>,
 }
 
 /// Each project's turn on this node: a reservation is decided, or an
-/// upload recorded and its room given back, one at a time. Between an
+/// upload recorded and its room given back ([`Reservation::recorded`]), one
+/// at a time. Between an
 /// upload's commit and the release of its room both would count, so a
 /// reservation decided in that gap refused room that was free.
 #[derive(Debug, Clone, Default)]
@@ -56,24 +57,26 @@ impl Reservation {
         }
     }
 
-    /// The project's turn on this node, to hold from before the upload's
-    /// event is recorded until after [`Reservation::release`]; `None` when
-    /// nothing is held. Another node can still decide in the gap; it then
-    /// refuses room that was free, never grants room that was not.
-    pub async fn turn(&self) -> Option<OwnedMutexGuard<()>> {
-        match (&self.pool, &self.turn) {
+    /// Records the upload (`record`: the commit of its event), then gives
+    /// the room back, since its revision counts from that commit on. Both
+    /// run in the project's turn on this node, so no reservation is decided
+    /// in between, when both would count. If `record` fails the reservation
+    /// stays as it was: dropped, it gives the room back; [`Reservation::keep`]
+    /// keeps it. Another node can still decide in the gap; it then refuses
+    /// room that was free, never grants room that was not.
+    pub async fn recorded<T>(
+        &mut self,
+        record: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let _turn = match (&self.pool, &self.turn) {
             (Some(_), Some((turns, project))) => Some(turns.take(*project).await),
             _ => None,
+        };
+        let done = record.await?;
+        if let Some(pool) = self.pool.take() {
+            forget(&pool, self.id).await?;
         }
-    }
-
-    /// Gives the room back: the upload is recorded (its revision counts
-    /// now) or will not be.
-    pub async fn release(mut self) -> Result<(), Error> {
-        match self.pool.take() {
-            Some(pool) => forget(&pool, self.id).await,
-            None => Ok(()),
-        }
+        Ok(done)
     }
 
     /// Leaves the room held after this guard goes: a resumable upload's,

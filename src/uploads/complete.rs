@@ -55,16 +55,15 @@ pub async fn complete(
     let blob = check_stored(blobs.resumable_read(row.id).await?, kind, uploads.max_bytes).await?;
     // The room held since the upload's creation, checked again for the
     // real size (the quota may have changed since).
-    let reservation = uploads
+    let mut reservation = uploads
         .quota
         .reserve(pool, row.project_id, row.id, blob.size, row.expires_at)
         .await?;
-    // Held until the room is given back (see `Reservation::turn`).
-    let _turn = reservation.turn().await;
-    let recorded = record(uploads, row, doc, membership, blob, filename, meta).await;
+    let recorded = reservation
+        .recorded(record(uploads, row, doc, membership, blob, filename, meta))
+        .await;
     match recorded {
-        // The revision counts now, in the same commit that recorded it.
-        Ok(done) => reservation.release().await.map(|()| done),
+        Ok(done) => Ok(done),
         // A failure that keeps the upload for a retry keeps its room too;
         // one that ends it gives the room back with its record.
         Err(error) => {
